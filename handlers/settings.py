@@ -1,0 +1,121 @@
+"""Function settings: the environment a function is deployed with, validated once into a typed model.
+
+Every environment variable a function reads is named here, so the Pulumi components and the local runtime
+set exactly these. Fields a function does not use may be absent; reading one that is absent raises
+`SettingMissingError` naming the variable, which turns a wiring mistake into a clear error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+
+class SmsMode(StrEnum):
+    SNS = "sns"
+    LOG = "log"  # demos where texting is blocked: the message goes to the log instead
+
+
+class IntentClassifier(StrEnum):
+    LEX = "lex"
+    LOCAL = "local"  # no Lex emulator exists: classify from the bot's own sample utterances
+
+
+class Notifier(StrEnum):
+    BEDROCK = "bedrock"
+    TEMPLATE = "template"  # built-in Korean templates only
+
+
+class SettingMissingError(RuntimeError):
+    """A function read a setting its deployment does not provide."""
+
+
+# Environment variable names, in one place for the components and the local runtime.
+ENV = {
+    "table_name": "TABLE_NAME",
+    "state_machine_arn": "STATE_MACHINE_ARN",
+    "orchestrator_function": "ORCHESTRATOR_FUNCTION",
+    "link_signing_key": "LINK_SIGNING_KEY",
+    "link_base_url": "LINK_BASE_URL",
+    "partner_wait_seconds": "PARTNER_WAIT_SECONDS",
+    "sms_mode": "SMS_MODE",
+    "sms_region": "SMS_REGION",
+    "intent_classifier": "INTENT_CLASSIFIER",
+    "bot_id": "BOT_ID",
+    "bot_alias_id": "BOT_ALIAS_ID",
+    "bot_locale_id": "BOT_LOCALE_ID",
+    "intent_confidence_threshold": "INTENT_CONFIDENCE_THRESHOLD",
+    "notifier": "NOTIFIER",
+    "bedrock_model_id": "BEDROCK_MODEL_ID",
+    "rate_limit_per_minute": "RATE_LIMIT_PER_MINUTE",
+    "allowed_origin": "ALLOWED_ORIGIN",
+}
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    table_name: str | None = None
+    state_machine_arn: str | None = None
+    orchestrator_function: str | None = None
+    link_signing_key: SecretStr | None = None
+    link_base_url: str | None = None
+    partner_wait_seconds: int = Field(default=300, ge=5, le=600)
+    sms_mode: SmsMode = SmsMode.SNS
+    sms_region: str = "ap-northeast-1"
+    intent_classifier: IntentClassifier = IntentClassifier.LEX
+    bot_id: str | None = None
+    bot_alias_id: str | None = None
+    bot_locale_id: str = "ko_KR"
+    intent_confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    notifier: Notifier = Notifier.BEDROCK
+    bedrock_model_id: str | None = None
+    rate_limit_per_minute: int = Field(default=100, ge=1)
+    allowed_origin: str | None = None
+
+    def require(self, field: str) -> Any:
+        """The value of a setting this function cannot work without."""
+        value = getattr(self, field)
+        if value is None:
+            raise SettingMissingError(f"environment variable {ENV[field]} is not set for this function")
+        return value
+
+
+# The local runtime runs every function in one process; it gives each invocation its function's own
+# environment through this variable instead of mutating os.environ.
+_environment: ContextVar[Mapping[str, str] | None] = ContextVar("function_environment", default=None)
+
+
+@contextmanager
+def function_environment(environment: Mapping[str, str]) -> Iterator[None]:
+    """Run the enclosed calls with `environment` as the function's environment."""
+    token = _environment.set(dict(environment))
+    try:
+        yield
+    finally:
+        _environment.reset(token)
+
+
+def get_settings() -> Settings:
+    environment = _environment.get()
+    source = os.environ if environment is None else environment
+    key = tuple(sorted((name, source[name]) for name in ENV.values() if name in source))
+    return _load(key)
+
+
+@lru_cache(maxsize=32)
+def _load(key: tuple[tuple[str, str], ...]) -> Settings:
+    values = dict(key)
+    return Settings.model_validate({field: values[name] for field, name in ENV.items() if name in values})
+
+
+def reset_settings() -> None:
+    """Forget validated settings (tests change the environment between cases)."""
+    _load.cache_clear()
