@@ -1,4 +1,5 @@
-"""The single table's key schema: declared once, used by the Pulumi component, the tests and the local runtime."""
+"""The single table's key schema: declared once, used by the Pulumi component, the tests and the local
+runtime."""
 
 from __future__ import annotations
 

@@ -1,0 +1,63 @@
+"""Step Functions: start the workflow once per request, and complete the partner's wait."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+# The wait is over (timed out, already completed, or the token was replaced by a retry).
+CLOSED_CALLBACK_CODES = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"})
+
+
+class CallbackClosedError(Exception):
+    """The workflow no longer waits for this task token."""
+
+
+class Workflow:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def start(self, state_machine_arn: str, request_id: str) -> str:
+        """Start the execution named after the request; a second start is harmless. One retry."""
+        for attempt in (1, 2):
+            try:
+                answer = self._client.start_execution(
+                    stateMachineArn=state_machine_arn,
+                    name=request_id,
+                    input=json.dumps({"requestId": request_id}),
+                )
+                return str(answer["executionArn"])
+            except ClientError as exc:
+                if _code(exc) == "ExecutionAlreadyExists":
+                    return _execution_arn(state_machine_arn, request_id)
+                if attempt == 2:
+                    raise
+            except BotoCoreError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def complete(self, task_token: str, output: dict[str, Any]) -> None:
+        """`SendTaskSuccess`, retried once unless the wait is already over."""
+        for attempt in (1, 2):
+            try:
+                self._client.send_task_success(taskToken=task_token, output=json.dumps(output))
+                return
+            except ClientError as exc:
+                if _code(exc) in CLOSED_CALLBACK_CODES:
+                    raise CallbackClosedError(_code(exc)) from exc
+                if attempt == 2:
+                    raise
+            except BotoCoreError:
+                if attempt == 2:
+                    raise
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _execution_arn(state_machine_arn: str, name: str) -> str:
+    return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"

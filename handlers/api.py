@@ -1,0 +1,152 @@
+"""What the three API functions share: the resolver, body parsing, and every error mapped in one place."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel, ValidationError
+
+from handlers.models import errors
+from handlers.models.api import MAX_BODY_BYTES, error_body
+from handlers.models.messages import (
+    ERROR_MESSAGES,
+    FIELD_MESSAGES,
+    MALFORMED_JSON,
+    TOO_LARGE,
+    UNKNOWN_FIELD,
+)
+from handlers.observability import logger
+
+Model = TypeVar("Model", bound=BaseModel)
+
+# Domain error -> (HTTP status, code). Each gets its own exception handler, registered in `build`.
+DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
+    errors.TokenInvalidError: (401, "TOKEN_INVALID"),
+    errors.TokenExpiredError: (401, "TOKEN_EXPIRED"),
+    errors.TokenUsedError: (409, "TOKEN_USED"),
+    errors.WaitEndedError: (410, "WAIT_ENDED"),
+    errors.RequestNotFoundError: (404, "NOT_FOUND"),
+    errors.RateLimitedError: (429, "RATE_LIMITED"),
+}
+_THROTTLING = frozenset(
+    {
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "ServiceUnavailable",
+    }
+)
+
+
+class BadRequestError(Exception):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def error_response(status: int, code: str, message: str | None = None, field: str | None = None) -> Response:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(error_body(code, message or ERROR_MESSAGES[code], field), ensure_ascii=False),
+    )
+
+
+def json_response(status: int, body: BaseModel) -> Response:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body.model_dump_json(),
+    )
+
+
+def parse_body(app: APIGatewayHttpResolver, model: type[Model]) -> Model:
+    raw = app.current_event.decoded_body or ""
+    if len(raw.encode()) > MAX_BODY_BYTES:
+        raise BadRequestError(TOO_LARGE)
+    return model.model_validate_json(raw)
+
+
+def _validation_response(exc: ValidationError) -> Response:
+    problems = exc.errors(include_url=False, include_input=False)
+    if any(p["type"] == "json_invalid" for p in problems):
+        return error_response(400, "BAD_REQUEST", MALFORMED_JSON)
+    if any(p["type"] == "model_type" for p in problems):
+        return error_response(400, "BAD_REQUEST", MALFORMED_JSON)
+    fields = {str(p["loc"][0]) for p in problems if p["loc"]}
+    # A rule over the whole body (alternative without a time) concerns alternativeTime.
+    if not fields and problems:
+        fields = {"alternativeTime"}
+    if len(fields) == 1:
+        (field,) = fields
+        if all(p["type"] == "extra_forbidden" for p in problems):
+            return error_response(400, "BAD_REQUEST", UNKNOWN_FIELD.format(field=field), field)
+        return error_response(400, "BAD_REQUEST", FIELD_MESSAGES.get(field), field)
+    named = ", ".join(sorted(fields))
+    return error_response(400, "BAD_REQUEST", f"{ERROR_MESSAGES['BAD_REQUEST']} 확인할 항목: {named}")
+
+
+def build(allowed_origin: str | None) -> APIGatewayHttpResolver:
+    """A resolver with every error mapped to the JSON error body; the caller adds its routes."""
+    cors = CORSConfig(allow_origin=allowed_origin, max_age=300) if allowed_origin else None
+    app = APIGatewayHttpResolver(cors=cors)
+
+    @app.exception_handler(ValidationError)
+    def _invalid(exc: ValidationError) -> Response:
+        return _validation_response(exc)
+
+    @app.exception_handler(BadRequestError)
+    def _bad(exc: BadRequestError) -> Response:
+        return error_response(400, "BAD_REQUEST", exc.message, exc.field)
+
+    @app.exception_handler(errors.InvalidInputError)
+    def _rule(exc: errors.InvalidInputError) -> Response:
+        return error_response(400, "BAD_REQUEST", exc.message, exc.field)
+
+    for exc_class, (status, code) in DOMAIN_ERRORS.items():
+        app.exception_handler(exc_class)(_domain_handler(status, code))
+
+    @app.not_found
+    def _no_route(exc: NotFoundError) -> Response:
+        return error_response(404, "NOT_FOUND")
+
+    @app.exception_handler(ClientError)
+    def _aws(exc: ClientError) -> Response:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        logger().exception("AWS call failed", extra={"awsError": code})
+        if code in _THROTTLING:
+            return error_response(503, "UNAVAILABLE")
+        return error_response(500, "INTERNAL")
+
+    @app.exception_handler(BotoCoreError)
+    def _network(exc: BotoCoreError) -> Response:
+        logger().exception("AWS call failed")
+        return error_response(503, "UNAVAILABLE")
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        logger().exception("unexpected error")
+        return error_response(500, "INTERNAL")
+
+    return app
+
+
+def _domain_handler(status: int, code: str) -> Any:
+    def handle(exc: errors.DomainError) -> Response:
+        logger().info("request refused", extra={"error": code})
+        return error_response(status, code)
+
+    return handle
+
+
+def source_ip(app: APIGatewayHttpResolver) -> str:
+    return str(app.current_event.request_context.http.source_ip or "unknown")
+
+
+def path_param(app: APIGatewayHttpResolver, name: str) -> str:
+    return str((app.current_event.path_parameters or {}).get(name, ""))

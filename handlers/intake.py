@@ -1,0 +1,55 @@
+"""`POST /chat` (the seed's Lex Handler): validate, classify, store `Created`, hand over, answer 202."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+from handlers import api, wiring
+from handlers.adapters.classifier import LexClassifier, LocalClassifier
+from handlers.adapters.handover import AsyncInvoker
+from handlers.clients import client
+from handlers.models.api import ChatRequest
+from handlers.observability import instrumented
+from handlers.settings import IntentClassifier, Settings, get_settings
+from handlers.usecases.intake import Classifier, submit
+
+
+def _classifier(settings: Settings) -> Classifier:
+    if settings.intent_classifier is IntentClassifier.LOCAL:
+        return LocalClassifier()
+    return LexClassifier(
+        client("lexv2-runtime", settings),
+        settings.require("bot_id"),
+        settings.require("bot_alias_id"),
+        settings.bot_locale_id,
+        settings.intent_confidence_threshold,
+    )
+
+
+def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
+    # A resolver holds the current event, so each invocation gets its own: the local runtime may run
+    # several at once in one process.
+    app = api.build(allowed_origin)
+
+    @app.post("/chat")
+    def chat() -> Response:
+        body = api.parse_body(app, ChatRequest)
+        settings = get_settings()
+        accepted = submit(
+            body,
+            api.source_ip(app),
+            store=wiring.store(settings),
+            classifier=_classifier(settings),
+            hand_over=AsyncInvoker(client("lambda", settings), settings.require("orchestrator_function")),
+            rate_limit_per_minute=settings.rate_limit_per_minute,
+        )
+        return api.json_response(202, accepted)
+
+    return app
+
+
+@instrumented()
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _app(get_settings().allowed_origin).resolve(event, context)

@@ -1,0 +1,57 @@
+"""The lifecycle's vocabulary: statuses, event types, partner answers and workflow outcomes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Status(StrEnum):
+    CREATED = "Created"
+    SMS_SENT = "SMSSent"
+    OPENED = "Opened"
+    RESPONDED = "Responded"
+    TIMEOUT = "Timeout"
+    FAILED = "Failed"
+
+
+TERMINAL_STATUSES = frozenset({Status.RESPONDED, Status.TIMEOUT, Status.FAILED})
+# A partner may still answer while the request is in one of these. `Created` is included because a link
+# exists only once the SMS was claimed, and the answer may beat the `SMSSent` write.
+ANSWERABLE = (Status.CREATED, Status.SMS_SENT, Status.OPENED)
+
+
+class IntentSource(StrEnum):
+    LEX = "lex"
+    LOCAL = "local"
+    DEFAULT = "default"
+
+
+class PartnerAnswer(StrEnum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    ALTERNATIVE = "alternative"
+
+
+OutcomeKind = Literal["accept", "reject", "alternative", "timeout", "failed"]
+
+
+class Outcome(BaseModel):
+    """What the workflow hands to the notification: the partner's answer, or why there is none."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    response: OutcomeKind
+    alternativeTime: datetime | None = None  # the workflow JSON field name
+
+    def to_payload(self) -> dict[str, str | None]:
+        time = self.alternativeTime.isoformat() if self.alternativeTime else None
+        return {"response": self.response, "alternativeTime": time}
+
+
+class NotificationSource(StrEnum):
+    MODEL = "model"
+    TEMPLATE = "template"

@@ -1,0 +1,103 @@
+"""Logging and metrics for every function, created on first use (no env read, no client at import).
+
+Logs are JSON with the requestId as correlation id. Whatever a log line carries, phone numbers are
+masked and anything shaped like a link token is replaced before the line is written: the scrubbing
+works on the serialised line, so a value slipped into `extra=` or an exception message is caught too.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.metrics import MetricUnit
+
+SERVICE = "partner-confirm"
+NAMESPACE = "PartnerConfirm"
+
+_PHONE = re.compile(r"(?<![\d+])(?:\+?82[\s-]?0?|0)(1[016789])[\s-]?(\d{3,4})[\s-]?(\d{2})(\d{2})(?!\d)")
+_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
+
+
+def scrub(text: str) -> str:
+    """Mask phone numbers (keep the last two digits) and drop link-token-shaped strings."""
+    text = _TOKEN.sub("[token]", text)
+    return _PHONE.sub(lambda m: "+82-1*-****-**" + m.group(4), text)
+
+
+class ScrubbingFormatter(LambdaPowertoolsFormatter):
+    def serialize(self, log: dict[str, Any]) -> str:  # type: ignore[override]
+        return scrub(super().serialize(log))
+
+
+class _CurrentStdout:
+    """Writes to whatever `sys.stdout` is now, so a cached logger follows test capture too."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+@lru_cache(maxsize=1)
+def logger() -> Logger:
+    return Logger(service=SERVICE, logger_formatter=ScrubbingFormatter(), stream=_CurrentStdout())  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=1)
+def metrics() -> Metrics:
+    return Metrics(namespace=NAMESPACE, service=SERVICE)
+
+
+def count(name: str, **properties: str) -> None:
+    """One lifecycle event; properties (e.g. the answer kind) go into the metric record, not dimensions."""
+    recorder = metrics()
+    recorder.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    for key, value in properties.items():
+        recorder.add_metadata(key=key, value=value)
+
+
+def measure(name: str, value: float, unit: MetricUnit) -> None:
+    metrics().add_metric(name=name, unit=unit, value=value)
+
+
+def flush_metrics() -> None:
+    """Publish this invocation's metrics (EMF on stdout); an invocation without any publishes nothing."""
+    recorder = metrics()
+    if recorder.metric_set:
+        recorder.flush_metrics()
+    else:
+        recorder.clear_metrics()
+
+
+def reset_observability() -> None:
+    logger.cache_clear()
+    metrics.cache_clear()
+
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def instrumented(correlation_id_path: str | None = None) -> Callable[[Handler], Handler]:
+    """Logger context (with correlation id) and metrics flushing around a Lambda handler."""
+
+    def decorate(handler: Handler) -> Handler:
+        @wraps(handler)
+        def run(event: Any, context: Any) -> Any:
+            wrapped = logger().inject_lambda_context(
+                handler, correlation_id_path=correlation_id_path, clear_state=True
+            )
+            try:
+                return wrapped(event, context)
+            finally:
+                flush_metrics()
+
+        return run  # type: ignore[return-value]
+
+    return decorate

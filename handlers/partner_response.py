@@ -1,0 +1,52 @@
+"""`GET /confirm/{token}` and `POST /respond` (the seed's Response Handler)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+from handlers import api, wiring
+from handlers.adapters.workflow import Workflow
+from handlers.clients import client
+from handlers.models.api import RespondAccepted, RespondRequest
+from handlers.models.messages import RESPONSE_ACCEPTED
+from handlers.observability import instrumented
+from handlers.settings import get_settings
+from handlers.usecases.partner import open_link, respond
+
+# Answers about a token must not be cached, nor leak the link through a Referer header.
+TOKEN_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
+    # A resolver holds the current event, so each invocation gets its own: the local runtime may run
+    # several at once in one process.
+    app = api.build(allowed_origin)
+
+    @app.get("/confirm/<token>")
+    def confirm(token: str) -> Response:
+        settings = get_settings()
+        view = open_link(token, store=wiring.store(settings), signing_key=wiring.signing_key(settings))
+        return api.json_response(200, view)
+
+    @app.post("/respond")
+    def answer() -> Response:
+        body = api.parse_body(app, RespondRequest)
+        settings = get_settings()
+        respond(
+            body,
+            store=wiring.store(settings),
+            workflow=Workflow(client("stepfunctions", settings)),
+            signing_key=wiring.signing_key(settings),
+        )
+        return api.json_response(200, RespondAccepted(message=RESPONSE_ACCEPTED))
+
+    return app
+
+
+@instrumented()
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    result = _app(get_settings().allowed_origin).resolve(event, context)
+    result.setdefault("headers", {}).update(TOKEN_HEADERS)
+    return result

@@ -1,0 +1,43 @@
+"""Workflow task `NotifyPartner` (waitForTaskToken): `{"requestId", "taskToken"}` -> one SMS per request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from handlers import wiring
+from handlers.adapters.sms import LogSms, SmsSender, SnsSms
+from handlers.clients import client
+from handlers.observability import instrumented, logger
+from handlers.settings import Settings, SmsMode, get_settings
+from handlers.usecases.send_sms import notify_partner
+
+
+class NotifyPartnerEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    requestId: str
+    taskToken: str
+
+
+def _sms(settings: Settings) -> SmsSender:
+    if settings.sms_mode is SmsMode.LOG:
+        return LogSms(logger())
+    return SnsSms(client("sns", settings, region=settings.sms_region))
+
+
+@instrumented(correlation_id_path="requestId")
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    task = NotifyPartnerEvent.model_validate(event)
+    settings = get_settings()
+    return notify_partner(
+        task.requestId,
+        task.taskToken,
+        store=wiring.store(settings),
+        sms=_sms(settings),
+        channel=settings.sms_mode.value,
+        signing_key=wiring.signing_key(settings),
+        link_base_url=settings.require("link_base_url"),
+        wait_seconds=settings.partner_wait_seconds,
+    )

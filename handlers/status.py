@@ -1,0 +1,29 @@
+"""`GET /requests/{requestId}`: what the customer page polls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+from handlers import api, wiring
+from handlers.observability import instrumented
+from handlers.settings import get_settings
+from handlers.usecases.status import view
+
+
+def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
+    # A resolver holds the current event, so each invocation gets its own: the local runtime may run
+    # several at once in one process.
+    app = api.build(allowed_origin)
+
+    @app.get("/requests/<requestId>")
+    def request_status(requestId: str) -> Response:
+        return api.json_response(200, view(requestId, store=wiring.store(get_settings())))
+
+    return app
+
+
+@instrumented()
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _app(get_settings().allowed_origin).resolve(event, context)

@@ -1,0 +1,69 @@
+"""Every key of the single table is built here and nowhere else."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Final
+
+METADATA: Final = "METADATA"
+EVENT_PREFIX: Final = "EVENT#"
+
+
+def request_key(request_id: str) -> dict[str, dict[str, str]]:
+    return {"PK": {"S": f"REQ#{request_id}"}, "SK": {"S": METADATA}}
+
+
+def request_partition(request_id: str) -> str:
+    return f"REQ#{request_id}"
+
+
+def event_sort_key(at_ms: int) -> str:
+    """Sorts by time; the random suffix keeps two events in the same millisecond apart."""
+    return f"{EVENT_PREFIX}{at_ms:013d}#{secrets.token_hex(3)}"
+
+
+def token_key(token_digest: str) -> dict[str, dict[str, str]]:
+    return {"PK": {"S": f"TOKEN#{token_digest}"}, "SK": {"S": METADATA}}
+
+
+def reservation_key(reservation_number: str) -> dict[str, dict[str, str]]:
+    return {"PK": {"S": f"RES#{reservation_number}"}, "SK": {"S": METADATA}}
+
+
+def rate_key(client_digest: str, minute: int) -> dict[str, dict[str, str]]:
+    return {"PK": {"S": f"RATE#{client_digest}"}, "SK": {"S": f"MINUTE#{minute}"}}
+
+
+def reservation_item(
+    *,
+    reservation_number: str,
+    customer_phone_e164: str,
+    partner_id: str,
+    partner_name: str,
+    partner_phone_e164: str,
+    service_type: str,
+    reservation_date: str,
+    customer_id: str | None = None,
+    customer_name: str | None = None,
+    created_at_ms: int = 0,
+) -> dict[str, str | int]:
+    """A reservation as plain attributes (seed data): the only item type that carries GSI1 keys."""
+    item: dict[str, str | int] = {
+        "PK": f"RES#{reservation_number}",
+        "SK": METADATA,
+        "GSI1PK": reservation_number,
+        "GSI1SK": customer_phone_e164,
+        "reservationNumber": reservation_number,
+        "customerPhone": customer_phone_e164,
+        "partnerId": partner_id,
+        "partnerName": partner_name,
+        "partnerPhone": partner_phone_e164,
+        "serviceType": service_type,
+        "reservationDate": reservation_date,
+        "createdAt": created_at_ms,
+    }
+    if customer_id is not None:
+        item["customerId"] = customer_id
+    if customer_name is not None:
+        item["customerName"] = customer_name
+    return item

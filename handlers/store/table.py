@@ -1,0 +1,485 @@
+"""The single-table store: the only module that speaks DynamoDB.
+
+Every state change that must happen at most once is a conditional write; a lost condition becomes a
+domain answer (or `False`), never a raw `ConditionalCheckFailedException`. Status changes and their
+`EVENT#` items go in one transaction, so the timeline never disagrees with the status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from handlers.models.domain import ANSWERABLE, Status
+from handlers.models.errors import RateLimitedError, TokenExpiredError, TokenUsedError, WaitEndedError
+from handlers.store import keys
+from handlers.store.schema import GSI1, GSI1_PARTITION, GSI1_SORT
+
+_WAIT_OVER = frozenset({Status.TIMEOUT.value, Status.FAILED.value})
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+Item = dict[str, Any]
+
+
+def to_dynamo(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in values.items() if value is not None}
+
+
+def from_dynamo(item: Mapping[str, Any]) -> Item:
+    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    """Numbers come back as Decimal; everything this table stores is integral."""
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    """Why a transaction was cancelled: per action, the failed condition's code and the item before."""
+
+    codes: tuple[str, ...]
+    items: tuple[Item | None, ...]
+
+    def failed(self, index: int) -> bool:
+        return self.codes[index] == "ConditionalCheckFailed"
+
+
+class TransactionCancelledError(Exception):
+    def __init__(self, cancelled: Cancelled) -> None:
+        super().__init__(f"transaction cancelled: {cancelled.codes}")
+        self.cancelled = cancelled
+
+
+def event_put(table: str, request_id: str, event_type: str, at_ms: int, details: Mapping[str, Any]) -> Item:
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": to_dynamo(
+                {
+                    "PK": keys.request_partition(request_id),
+                    "SK": keys.event_sort_key(at_ms),
+                    "eventType": event_type,
+                    "at": at_ms,
+                    "details": dict(details),
+                }
+            ),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+    }
+
+
+class Store:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # -- plumbing ------------------------------------------------------------------------------------
+
+    def _transact(self, actions: Sequence[Item]) -> None:
+        try:
+            self._client.transact_write_items(TransactItems=list(actions))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = exc.response.get("CancellationReasons") or []
+            codes = tuple(str(r.get("Code", "None")) for r in reasons)
+            items = tuple(from_dynamo(r["Item"]) if r.get("Item") else None for r in reasons)
+            raise TransactionCancelledError(Cancelled(codes=codes, items=items)) from exc
+
+    def _get(self, key: Mapping[str, Any]) -> Item | None:
+        answer = self._client.get_item(TableName=self._table, Key=dict(key), ConsistentRead=True)
+        item = answer.get("Item")
+        return from_dynamo(item) if item else None
+
+    def _event(self, request_id: str, event_type: str, at_ms: int, details: Mapping[str, Any]) -> Item:
+        return event_put(self._table, request_id, event_type, at_ms, details)
+
+    # -- requests ------------------------------------------------------------------------------------
+
+    def create_request(
+        self,
+        request: Mapping[str, Any],
+        event_details: Mapping[str, Any],
+        *,
+        client_digest: str,
+        minute: int,
+        limit: int,
+    ) -> None:
+        """Request + `Created` event + the caller's per-minute counter, all or nothing."""
+        request_id = str(request["requestId"])
+        at_ms = int(request["createdAt"])
+        item = {**keys_plain(keys.request_key(request_id)), **request, "status": Status.CREATED.value}
+        actions = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_dynamo(item),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            self._event(request_id, Status.CREATED.value, at_ms, event_details),
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.rate_key(client_digest, minute),
+                    "UpdateExpression": "ADD hits :one SET expiresAt = :expires",
+                    "ConditionExpression": "attribute_not_exists(hits) OR hits < :limit",
+                    "ExpressionAttributeValues": to_dynamo(
+                        {":one": 1, ":limit": limit, ":expires": (minute + 2) * 60}
+                    ),
+                }
+            },
+        ]
+        try:
+            self._transact(actions)
+        except TransactionCancelledError as exc:
+            if exc.cancelled.failed(2):
+                raise RateLimitedError("rate limit reached") from exc
+            raise
+
+    def get_request(self, request_id: str) -> Item | None:
+        return self._get(keys.request_key(request_id))
+
+    def request_with_events(self, request_id: str) -> tuple[Item | None, list[Item]]:
+        """The request and its timeline in one Query (events sort by time after `EVENT#`)."""
+        items: list[Item] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": keys.request_partition(request_id)}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._client.query(**kwargs)
+            items.extend(from_dynamo(raw) for raw in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        meta = next((i for i in items if i.get("SK") == keys.METADATA), None)
+        events = [i for i in items if str(i.get("SK", "")).startswith(keys.EVENT_PREFIX)]
+        return meta, events
+
+    def find_reservation(self, reservation_number: str, customer_phone: str) -> Item | None:
+        answer = self._client.query(
+            TableName=self._table,
+            IndexName=GSI1,
+            KeyConditionExpression="#pk = :number AND #sk = :phone",
+            ExpressionAttributeNames={"#pk": GSI1_PARTITION, "#sk": GSI1_SORT},
+            ExpressionAttributeValues=to_dynamo({":number": reservation_number, ":phone": customer_phone}),
+            Limit=1,
+        )
+        found = answer.get("Items") or []
+        return from_dynamo(found[0]) if found else None
+
+    def assign_partner(self, request_id: str, partner: Mapping[str, Any], now_ms: int) -> bool:
+        """Copy the reservation's partner onto a request still `Created`; False if it moved on."""
+        names = {f"#f{i}": name for i, name in enumerate(partner)}
+        values = {f":v{i}": value for i, value in enumerate(partner.values())}
+        sets = ", ".join(f"#f{i} = :v{i}" for i in range(len(partner)))
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=keys.request_key(request_id),
+                UpdateExpression=f"SET {sets}, updatedAt = :now",
+                ConditionExpression="#status = :created",
+                ExpressionAttributeNames={**names, "#status": "status"},
+                ExpressionAttributeValues=to_dynamo(
+                    {**values, ":now": now_ms, ":created": Status.CREATED.value}
+                ),
+            )
+        except ClientError as exc:
+            if _conditional(exc):
+                return False
+            raise
+        return True
+
+    def end_request(
+        self,
+        request_id: str,
+        status: Status,
+        now_ms: int,
+        details: Mapping[str, Any],
+        *,
+        failure_reason: str | None = None,
+        notification: Mapping[str, Any] | None = None,
+    ) -> Item | None:
+        """Move a request that is not terminal yet to `Timeout` or `Failed`, with its event.
+
+        Returns None when it moved, otherwise the request as it was (terminal already).
+        """
+        sets = ["#status = :status", "updatedAt = :now"]
+        values: dict[str, Any] = {
+            ":status": status.value,
+            ":now": now_ms,
+            ":created": Status.CREATED.value,
+            ":sent": Status.SMS_SENT.value,
+            ":opened": Status.OPENED.value,
+        }
+        if failure_reason is not None:
+            sets.append("failureReason = :reason")
+            values[":reason"] = failure_reason
+        if notification is not None:
+            sets.append("notification = :notification")
+            values[":notification"] = dict(notification)
+        actions = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.request_key(request_id),
+                    "UpdateExpression": "SET " + ", ".join(sets),
+                    "ConditionExpression": "#status IN (:created, :sent, :opened)",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": to_dynamo(values),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            self._event(request_id, status.value, now_ms, details),
+        ]
+        try:
+            self._transact(actions)
+        except TransactionCancelledError as exc:
+            if exc.cancelled.failed(0):
+                return exc.cancelled.items[0] or {}
+            raise
+        return None
+
+    def save_notification(self, request_id: str, notification: Mapping[str, Any]) -> Item | None:
+        """Store the customer's message once; returns the one already stored if there is one."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=keys.request_key(request_id),
+                UpdateExpression="SET notification = :n",
+                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(notification)",
+                ExpressionAttributeValues=to_dynamo({":n": dict(notification)}),
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _conditional(exc):
+                old = exc.response.get("Item")
+                existing = from_dynamo(old).get("notification") if old else None
+                return existing if isinstance(existing, dict) else {}
+            raise
+        return None
+
+    # -- SMS and link token --------------------------------------------------------------------------
+
+    def claim_sms(self, request_id: str, task_token: str, token_item: Mapping[str, Any], now_ms: int) -> bool:
+        """First invocation for a request: remember the task token and create the link token.
+
+        False when an earlier invocation already claimed the send (a workflow retry).
+        """
+        digest = str(token_item["tokenDigest"])
+        actions = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.request_key(request_id),
+                    "UpdateExpression": "SET taskToken = :task, smsClaimedAt = :now, tokenDigest = :digest, "
+                    "updatedAt = :now",
+                    "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(smsClaimedAt)",
+                    "ExpressionAttributeValues": to_dynamo(
+                        {":task": task_token, ":now": now_ms, ":digest": digest}
+                    ),
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_dynamo({**keys_plain(keys.token_key(digest)), **token_item}),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ]
+        try:
+            self._transact(actions)
+        except TransactionCancelledError as exc:
+            if exc.cancelled.failed(0):
+                return False
+            raise
+        return True
+
+    def refresh_task_token(self, request_id: str, token_digest: str, task_token: str, now_ms: int) -> None:
+        """A retried workflow task carries a new task token: only the newest one can answer."""
+        self._transact(
+            [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": keys.request_key(request_id),
+                        "UpdateExpression": "SET taskToken = :task, updatedAt = :now",
+                        "ConditionExpression": "attribute_exists(smsClaimedAt)",
+                        "ExpressionAttributeValues": to_dynamo({":task": task_token, ":now": now_ms}),
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": keys.token_key(token_digest),
+                        "UpdateExpression": "SET taskToken = :task",
+                        "ConditionExpression": "attribute_exists(PK)",
+                        "ExpressionAttributeValues": to_dynamo({":task": task_token}),
+                    }
+                },
+            ]
+        )
+
+    def mark_sms_sent(self, request_id: str, now_ms: int, details: Mapping[str, Any]) -> bool:
+        """`SMSSent` unless the partner already opened the link (then only the event is added)."""
+        update = {
+            "Update": {
+                "TableName": self._table,
+                "Key": keys.request_key(request_id),
+                "UpdateExpression": "SET #status = :sent, updatedAt = :now",
+                "ConditionExpression": "#status = :created",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": to_dynamo(
+                    {":sent": Status.SMS_SENT.value, ":now": now_ms, ":created": Status.CREATED.value}
+                ),
+            }
+        }
+        event = self._event(request_id, Status.SMS_SENT.value, now_ms, details)
+        try:
+            self._transact([update, event])
+        except TransactionCancelledError as exc:
+            if not exc.cancelled.failed(0):
+                raise
+            self._transact([event])
+            return False
+        return True
+
+    def get_token(self, token_digest: str) -> Item | None:
+        return self._get(keys.token_key(token_digest))
+
+    def record_open(
+        self, token_digest: str, request_id: str, now_ms: int, details: Mapping[str, Any]
+    ) -> bool:
+        """The first open of a link: mark the token, move the request to `Opened`, add the event.
+
+        Raises `WaitEndedError` when the request timed out or failed before the link was opened.
+        """
+        actions = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.token_key(token_digest),
+                    "UpdateExpression": "SET openedAt = :now",
+                    "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(openedAt)",
+                    "ExpressionAttributeValues": to_dynamo({":now": now_ms}),
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.request_key(request_id),
+                    "UpdateExpression": "SET #status = :opened, updatedAt = :now",
+                    "ConditionExpression": "#status IN (:created, :sent)",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": to_dynamo(
+                        {
+                            ":opened": Status.OPENED.value,
+                            ":now": now_ms,
+                            ":created": Status.CREATED.value,
+                            ":sent": Status.SMS_SENT.value,
+                        }
+                    ),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            self._event(request_id, Status.OPENED.value, now_ms, details),
+        ]
+        try:
+            self._transact(actions)
+        except TransactionCancelledError as exc:
+            request = exc.cancelled.items[1]
+            if exc.cancelled.failed(1) and request and request.get("status") in _WAIT_OVER:
+                raise WaitEndedError(f"request is {request.get('status')}") from exc
+            return False  # opened concurrently: the other call recorded it
+        return True
+
+    def claim_answer(
+        self,
+        token_digest: str,
+        request_id: str,
+        answer: Mapping[str, Any],
+        now: float,
+        details: Mapping[str, Any],
+    ) -> None:
+        """Claim the token and record the answer in one step (the linearisation point of `POST /respond`).
+
+        A refusal raises the domain error that explains it.
+        """
+        now_s, now_ms = int(now), int(now * 1000)
+        statuses = {f":s{i}": s.value for i, s in enumerate(ANSWERABLE)}
+        actions = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.token_key(token_digest),
+                    "UpdateExpression": "SET used = :true, usedAt = :now_ms",
+                    "ConditionExpression": "attribute_exists(PK) AND used = :false AND expiresAt > :now",
+                    "ExpressionAttributeValues": to_dynamo(
+                        {":true": True, ":false": False, ":now": now_s, ":now_ms": now_ms}
+                    ),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.request_key(request_id),
+                    "UpdateExpression": "SET #status = :responded, partnerResponse = :answer, "
+                    "respondedAt = :now_ms, updatedAt = :now_ms",
+                    "ConditionExpression": f"#status IN ({', '.join(statuses)})",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": to_dynamo(
+                        {
+                            **statuses,
+                            ":responded": Status.RESPONDED.value,
+                            ":answer": dict(answer),
+                            ":now_ms": now_ms,
+                        }
+                    ),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            self._event(request_id, Status.RESPONDED.value, now_ms, details),
+        ]
+        try:
+            self._transact(actions)
+        except TransactionCancelledError as exc:
+            raise _answer_refused(exc.cancelled, now_s) from exc
+
+
+def _answer_refused(cancelled: Cancelled, now_s: int) -> Exception:
+    token, request = cancelled.items[0], cancelled.items[1]
+    if cancelled.failed(0) and token is not None and token.get("used"):
+        return TokenUsedError("token already used")
+    if cancelled.failed(1) and request is not None:
+        if request.get("status") == Status.RESPONDED.value:
+            return TokenUsedError("request already answered")
+        return WaitEndedError(f"request is {request.get('status')}")
+    if cancelled.failed(0) and token is not None and int(token.get("expiresAt", 0)) <= now_s:
+        return TokenExpiredError("token expired")
+    return TransactionCancelledError(cancelled)
+
+
+def keys_plain(key: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    return {name: value["S"] for name, value in key.items()}
+
+
+def _conditional(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"

@@ -1,0 +1,1 @@
+"""What each function does, independent of how it is invoked."""

@@ -1,0 +1,107 @@
+"""The partner's side: open the link (`GET /confirm/{token}`) and answer (`POST /respond`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from handlers import clock as wall_clock
+from handlers.adapters.workflow import CallbackClosedError
+from handlers.models import link_token
+from handlers.models.api import ConfirmView, RespondRequest
+from handlers.models.domain import Outcome, PartnerAnswer
+from handlers.models.errors import InvalidInputError, TokenExpiredError, TokenInvalidError, TokenUsedError
+from handlers.models.messages import FIELD_MESSAGES
+from handlers.observability import MetricUnit, count, logger, measure
+from handlers.store.table import Item, Store
+
+ANSWER_METRICS = {
+    PartnerAnswer.ACCEPT: "PartnerAccepted",
+    PartnerAnswer.REJECT: "PartnerRejected",
+    PartnerAnswer.ALTERNATIVE: "PartnerProposedAlternative",
+}
+
+
+class Completer(Protocol):
+    def complete(self, task_token: str, output: dict[str, Any]) -> None: ...
+
+
+def _checked_token(store: Store, signing_key: bytes, token: str, now_s: int) -> tuple[str, Item]:
+    """Signature and expiry first (no database read for a forged link), then the stored item."""
+    try:
+        link_token.verify(signing_key, token, now_s)
+    except link_token.ExpiredTokenError as exc:
+        raise TokenExpiredError("token expired") from exc
+    except link_token.TokenFormatError as exc:
+        raise TokenInvalidError("token rejected") from exc
+    digest = link_token.digest(token)
+    logger().append_keys(tokenDigest=digest[:12])
+    item = store.get_token(digest)
+    if item is None:
+        raise TokenInvalidError("unknown token")
+    logger().set_correlation_id(str(item.get("requestId")))
+    if item.get("used"):
+        raise TokenUsedError("token already used")
+    # TTL deletion runs late, so the stored expiry is checked here too.
+    if int(item.get("expiresAt", 0)) <= now_s:
+        raise TokenExpiredError("token expired")
+    return digest, item
+
+
+def open_link(
+    token: str, *, store: Store, signing_key: bytes, clock: Callable[[], float] | None = None
+) -> ConfirmView:
+    clock = clock or wall_clock.now
+    now = clock()
+    digest, item = _checked_token(store, signing_key, token, int(now))
+    if item.get("openedAt") is None and store.record_open(
+        digest, str(item["requestId"]), int(now * 1000), {}
+    ):
+        count("LinkOpened")
+    view = item.get("view") or {}
+    return ConfirmView(
+        requestId=str(item["requestId"]),
+        customerQuery=str(view.get("customerQuery") or ""),
+        intent=str(view.get("intent") or ""),
+        reservationNumber=str(view.get("reservationNumber") or ""),
+        reservationDate=view.get("reservationDate"),
+        serviceType=view.get("serviceType"),
+        partnerName=view.get("partnerName"),
+        expiresAt=datetime.fromtimestamp(int(item["expiresAt"]), UTC).isoformat().replace("+00:00", "Z"),
+    )
+
+
+def respond(
+    body: RespondRequest,
+    *,
+    store: Store,
+    workflow: Completer,
+    signing_key: bytes,
+    clock: Callable[[], float] | None = None,
+) -> None:
+    clock = clock or wall_clock.now
+    now = clock()
+    digest, item = _checked_token(store, signing_key, body.token, int(now))
+    proposed = body.answer_time()
+    if proposed is not None and proposed.timestamp() <= now:
+        raise InvalidInputError("alternativeTime", FIELD_MESSAGES["alternativeTime"])
+    outcome = Outcome(response=body.response.value, alternativeTime=proposed)
+    answer = outcome.to_payload()
+    store.claim_answer(digest, str(item["requestId"]), answer, now, answer)
+    count(ANSWER_METRICS[body.response])
+    created_ms = item.get("requestCreatedAt")
+    if isinstance(created_ms, int):
+        measure("TimeToAnswer", max(0.0, now - created_ms / 1000), MetricUnit.Seconds)
+    logger().info("partner answered", extra={"answer": body.response.value})
+    try:
+        workflow.complete(str(item["taskToken"]), answer)
+    except CallbackClosedError as exc:
+        # The answer is recorded; the timeout handler finds it and passes it on to the notification.
+        logger().warning("workflow wait already closed", extra={"code": str(exc)})
+        count("CallbackClosed")
+    except (ClientError, BotoCoreError):
+        logger().exception("SendTaskSuccess failed twice; the recorded answer will reach the customer")
+        count("CallbackFailed")

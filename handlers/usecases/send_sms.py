@@ -1,0 +1,87 @@
+"""The workflow's waitForTaskToken task: remember the task token, issue the link, text the partner once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from handlers import clock as wall_clock
+from handlers.adapters.sms import SmsSender
+from handlers.models import link_token
+from handlers.models.domain import TERMINAL_STATUSES
+from handlers.models.errors import RequestNotFoundError, SmsDeliveryError
+from handlers.models.messages import sms_body
+from handlers.observability import count, logger
+from handlers.store.table import Store
+
+
+class RequestEndedError(RuntimeError):
+    """The request ended before its partner could be texted; the task fails at once."""
+
+
+def notify_partner(
+    request_id: str,
+    task_token: str,
+    *,
+    store: Store,
+    sms: SmsSender,
+    channel: str,
+    signing_key: bytes,
+    link_base_url: str,
+    wait_seconds: int,
+    clock: Callable[[], float] | None = None,
+) -> dict[str, Any]:
+    clock = clock or wall_clock.now
+    request = store.get_request(request_id)
+    if request is None:
+        raise RequestNotFoundError(request_id)
+    if request.get("status") in TERMINAL_STATUSES:
+        raise RequestEndedError(f"request is {request.get('status')}")
+    now = clock()
+    now_ms = int(now * 1000)
+    if request.get("smsClaimedAt") is not None:
+        return _retry(store, request, task_token, now_ms)
+    token = link_token.issue(signing_key, int(now) + wait_seconds)
+    token_item = {
+        "tokenDigest": token.digest,
+        "requestId": request_id,
+        "partnerId": request.get("partnerId"),
+        "taskToken": task_token,
+        "expiresAt": token.expires_at,
+        "used": False,
+        "createdAt": now_ms,
+        "requestCreatedAt": request.get("createdAt"),
+        # What the partner page shows, so opening the link is one read.
+        "view": {
+            "customerQuery": request.get("query"),
+            "intent": request.get("intent"),
+            "reservationNumber": request.get("reservationNumber"),
+            "reservationDate": request.get("reservationDate"),
+            "serviceType": request.get("serviceType"),
+            "partnerName": request.get("partnerName"),
+        },
+    }
+    if not store.claim_sms(request_id, task_token, token_item, now_ms):
+        fresh = store.get_request(request_id) or request
+        return _retry(store, fresh, task_token, now_ms)
+    logger().info("link issued", extra={"tokenDigest": token.digest[:12], "expiresAt": token.expires_at})
+    body = sms_body(
+        request.get("partnerName"), str(request["reservationNumber"]), link_base_url + token.value
+    )
+    try:
+        message_id = sms.send(str(request["partnerPhone"]), body)
+    except SmsDeliveryError:
+        count("SmsFailed")
+        logger().exception("partner SMS not delivered")
+        raise
+    store.mark_sms_sent(request_id, int(clock() * 1000), {"channel": channel})
+    count("SmsSent", channel=channel)
+    return {"requestId": request_id, "sent": True, "messageId": message_id}
+
+
+def _retry(store: Store, request: dict[str, Any], task_token: str, now_ms: int) -> dict[str, Any]:
+    """A second invocation (workflow retry) carries a new task token: keep it, send nothing."""
+    store.refresh_task_token(str(request["requestId"]), str(request["tokenDigest"]), task_token, now_ms)
+    logger().info("SMS already sent for this request; task token refreshed")
+    count("SmsDuplicateSuppressed")
+    return {"requestId": request["requestId"], "sent": False}

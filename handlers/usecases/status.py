@@ -1,0 +1,45 @@
+"""`GET /requests/{requestId}`: the request, its timeline and its notification, from one Query."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from handlers.models.api import EventView, NotificationView, RequestView
+from handlers.models.errors import RequestNotFoundError
+from handlers.observability import logger
+from handlers.store.table import Store
+
+# Event details a customer may see; anything else stays in the table for operators.
+_PUBLIC_DETAILS = ("intent", "intentSource", "response", "alternativeTime", "reason", "channel")
+
+
+def iso_ms(epoch_ms: int) -> str:
+    return (
+        datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
+
+
+def view(request_id: str, *, store: Store) -> RequestView:
+    logger().set_correlation_id(request_id)
+    request, events = store.request_with_events(request_id)
+    if request is None:
+        raise RequestNotFoundError(request_id)
+    timeline = []
+    for event in events:
+        details: dict[str, Any] = event.get("details") or {}
+        public = {k: details[k] for k in _PUBLIC_DETAILS if details.get(k) is not None}
+        timeline.append(EventView(type=str(event["eventType"]), at=iso_ms(int(event["at"])), **public))
+    notification = request.get("notification")
+    return RequestView(
+        requestId=request_id,
+        status=str(request["status"]),
+        intent=str(request.get("intent", "")),
+        intentSource=str(request.get("intentSource", "")),
+        reservationNumber=str(request.get("reservationNumber", "")),
+        failureReason=request.get("failureReason"),
+        events=timeline,
+        notification=NotificationView(message=notification["message"], source=notification["source"])
+        if isinstance(notification, dict)
+        else None,
+    )

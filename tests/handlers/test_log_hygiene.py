@@ -1,0 +1,32 @@
+"""A whole run's logs hold no link token, no task token and no phone number in the clear."""
+
+from __future__ import annotations
+
+import re
+
+from botocore.stub import Stubber
+
+from handlers import notification, timeout
+
+
+def test_whole_run_logs_contain_no_token_and_no_unmasked_phone(flow, aws_client, context, capsys):
+    request_id, token = flow.texted(task_token="secret-task-token-123")
+    flow.confirm(token)
+    flow.respond({"token": token, "response": "maybe"})  # a refused answer logs too
+    stub = Stubber(aws_client("stepfunctions"))
+    stub.add_client_error("send_task_success", "TaskTimedOut")
+    with stub:
+        flow.respond({"token": token, "response": "accept"})
+    flow.respond({"token": token, "response": "accept"})  # 409
+    timeout.handler({"requestId": request_id, "error": {"Error": "States.Timeout"}}, context)
+    notification.handler({"requestId": request_id, "outcome": {"response": "accept"}}, context)
+    flow.orchestrated(customerPhone="+82 10 5555 0101", reservationNumber="R-NONE-1")
+    flow.status(request_id)
+    captured = capsys.readouterr()
+    logs = captured.out + captured.err
+    assert '"level":"DEBUG"' in logs or '"level":"INFO"' in logs  # the run did log
+    assert token not in logs
+    assert "secret-task-token-123" not in logs
+    digits = re.sub(r"[\s-]", "", logs)
+    for national in ("1012345678", "1098765432", "1055550101"):
+        assert national not in digits

@@ -1,0 +1,105 @@
+"""Orchestrator: reservation lookup by number + phone, partner copy, workflow start named after it."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+from botocore.stub import ANY, Stubber
+
+from handlers import orchestrator
+
+REGION = "ap-northeast-2"
+
+
+def _executions(settings_env):
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    return sfn.list_executions(stateMachineArn=settings_env["STATE_MACHINE_ARN"])["executions"]
+
+
+def test_found_reservation_copies_the_partner_and_starts_the_workflow(flow, settings_env, context):
+    request_id = flow.created()
+    result = orchestrator.handler({"requestId": request_id}, context)
+    item = flow.request_item(request_id)
+    assert (item["partnerId"], item["partnerPhone"], item["partnerName"]) == (
+        "P-77",
+        "+821098765432",
+        "한강 게스트하우스",
+    )
+    assert [e["name"] for e in _executions(settings_env)] == [request_id]
+    assert result["executionArn"].endswith(f":{request_id}")
+
+
+def test_execution_input_carries_the_request_id(flow, settings_env, context):
+    request_id = flow.orchestrated()
+    execution = boto3.client("stepfunctions", region_name=REGION).describe_execution(
+        executionArn=_executions(settings_env)[0]["executionArn"]
+    )
+    assert execution["input"] == f'{{"requestId": "{request_id}"}}'
+
+
+def test_second_invocation_starts_nothing_more(flow, settings_env, context):
+    request_id = flow.orchestrated()
+    orchestrator.handler({"requestId": request_id}, context)
+    assert len(_executions(settings_env)) == 1
+
+
+def test_execution_already_exists_is_harmless(flow, aws_client, context):
+    request_id = flow.created()
+    stub = Stubber(aws_client("stepfunctions"))
+    stub.add_client_error(
+        "start_execution",
+        "ExecutionAlreadyExists",
+        expected_params={"stateMachineArn": ANY, "name": request_id, "input": ANY},
+    )
+    with stub:
+        result = orchestrator.handler({"requestId": request_id}, context)
+    assert result["executionArn"].endswith(f":execution:partner-confirm-workflow:{request_id}")
+    assert flow.request_item(request_id)["status"] == "Created"
+
+
+def test_start_is_retried_once(flow, aws_client, context):
+    request_id = flow.created()
+    stub = Stubber(aws_client("stepfunctions"))
+    stub.add_client_error("start_execution", "ServiceUnavailable", http_status_code=503)
+    stub.add_response(
+        "start_execution", {"executionArn": "arn:aws:states:x:1:execution:m:e", "startDate": "2026-11-26"}
+    )
+    with stub:
+        result = orchestrator.handler({"requestId": request_id}, context)
+    stub.assert_no_pending_responses()
+    assert result["executionArn"] == "arn:aws:states:x:1:execution:m:e"
+
+
+def test_start_failing_twice_fails_the_request_with_a_message(flow, aws_client, context):
+    request_id = flow.created()
+    stub = Stubber(aws_client("stepfunctions"))
+    stub.add_client_error("start_execution", "ServiceUnavailable", http_status_code=503)
+    stub.add_client_error("start_execution", "ServiceUnavailable", http_status_code=503)
+    with stub:
+        orchestrator.handler({"requestId": request_id}, context)
+    item = flow.request_item(request_id)
+    assert item["status"] == "Failed"
+    assert item["notification"]["source"] == "template"
+
+
+def test_unknown_reservation_and_wrong_phone_fail_with_the_same_reason(flow, settings_env, context):
+    unknown = flow.orchestrated(reservationNumber="R-NOPE-999")
+    mismatch = flow.orchestrated(customerPhone="010-0000-0000")
+    a, b = flow.request_item(unknown), flow.request_item(mismatch)
+    assert a["status"] == b["status"] == "Failed"
+    assert a["failureReason"] == b["failureReason"]
+    assert "예약" in a["failureReason"]
+    assert _executions(settings_env) == []
+
+
+def test_failed_lookup_leaves_a_message_for_the_customer(flow):
+    request_id = flow.orchestrated(reservationNumber="R-NOPE-999")
+    body = json.loads(flow.status(request_id)["body"])
+    assert body["notification"]["source"] == "template"
+    assert [e["type"] for e in body["events"]] == ["Created", "Failed"]
+
+
+def test_unknown_request_is_ignored(aws, context, load_event):
+    event = load_event("orchestrator.json", REQUEST_ID="no-such-request")
+    assert orchestrator.handler(event, context)["status"] == "unknown"

@@ -1,0 +1,127 @@
+"""SMS sender: task token stored, link token issued (hash only), one SMS per request, SMSSent recorded."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from handlers import sms_sender
+from handlers.models import link_token
+
+REGION = "ap-northeast-2"
+
+
+def _token_item(digest):
+    from handlers.store.table import Store
+
+    return Store(boto3.client("dynamodb", region_name=REGION), "partner-confirm-test").get_token(digest)
+
+
+def test_partner_gets_a_transactional_sms_with_the_link(flow):
+    _, token = flow.texted()
+    (sms,) = flow.sms
+    assert sms["PhoneNumber"] == "+821098765432"
+    assert sms["Message"].endswith("https://confirm.example/r/" + token)
+    assert sms["MessageAttributes"]["AWS.SNS.SMS.SMSType"]["StringValue"] == "Transactional"
+
+
+def test_sms_goes_out_from_the_configured_region(flow, aws_client):
+    region = aws_client("sns", "ap-northeast-1").meta.region_name
+    flow.texted()
+    assert region == "ap-northeast-1"
+
+
+def test_request_is_sms_sent_with_its_event_and_task_token(flow):
+    request_id, _ = flow.texted(task_token="tt-first")
+    item = flow.request_item(request_id)
+    assert (item["status"], item["taskToken"]) == ("SMSSent", "tt-first")
+    events = [e["type"] for e in json.loads(flow.status(request_id)["body"])["events"]]
+    assert events == ["Created", "SMSSent"]
+
+
+def test_only_the_token_hash_is_stored(flow, aws):
+    _, token = flow.texted()
+    dump = json.dumps(aws.scan(TableName="partner-confirm-test")["Items"])
+    assert token not in dump
+    item = _token_item(link_token.digest(token))
+    assert (item["used"], item["taskToken"]) == (False, "task-token-1")
+
+
+def test_token_lifetime_is_the_partner_wait(flow):
+    _, token = flow.texted()
+    item = _token_item(link_token.digest(token))
+    assert item["expiresAt"] - item["createdAt"] // 1000 == 300
+
+
+def test_second_invocation_sends_nothing_and_keeps_the_new_task_token(flow, context, aws_client):
+    request_id, token = flow.texted(task_token="tt-first")
+    sent = []
+    aws_client("sns", "ap-northeast-1").meta.events.register(
+        "provide-client-params.sns.Publish", lambda params, **_: sent.append(params)
+    )
+    result = sms_sender.handler({"requestId": request_id, "taskToken": "tt-retry"}, context)
+    assert result["sent"] is False
+    assert sent == []
+    assert flow.request_item(request_id)["taskToken"] == "tt-retry"
+    assert _token_item(link_token.digest(token))["taskToken"] == "tt-retry"
+
+
+def test_sns_is_tried_three_times_then_the_task_fails(flow, context, aws_client):
+    request_id = flow.orchestrated()
+    stub = Stubber(aws_client("sns", "ap-northeast-1"))
+    for _ in range(3):
+        stub.add_client_error("publish", "InternalError", http_status_code=500)
+    with stub, pytest.raises(Exception, match="SNS refused") as failure:
+        sms_sender.handler({"requestId": request_id, "taskToken": "tt"}, context)
+    stub.assert_no_pending_responses()
+    # The state machine's Catch sees this error name and HandleFailure explains it to the customer.
+    assert type(failure.value).__name__ == "SmsDeliveryError"
+
+
+def test_sns_succeeding_on_a_retry_sends_once(flow, context, aws_client):
+    request_id = flow.orchestrated()
+    stub = Stubber(aws_client("sns", "ap-northeast-1"))
+    stub.add_client_error("publish", "Throttling", http_status_code=400)
+    stub.add_response(
+        "publish", {"MessageId": "m-1"}, {"PhoneNumber": ANY, "Message": ANY, "MessageAttributes": ANY}
+    )
+    with stub:
+        result = sms_sender.handler({"requestId": request_id, "taskToken": "tt"}, context)
+    assert result["messageId"] == "m-1"
+    assert flow.request_item(request_id)["status"] == "SMSSent"
+
+
+def test_log_mode_writes_the_message_instead_of_texting(flow, context, aws_client, monkeypatch, capsys):
+    monkeypatch.setenv("SMS_MODE", "log")
+    request_id = flow.orchestrated()
+    sent = []
+    aws_client("sns", "ap-northeast-1").meta.events.register(
+        "provide-client-params.sns.Publish", lambda params, **_: sent.append(params)
+    )
+    sms_sender.handler({"requestId": request_id, "taskToken": "tt"}, context)
+    out = capsys.readouterr().out
+    assert sent == []
+    assert "https://confirm.example/r/" in out
+    assert "+821098765432" not in out
+    assert flow.request_item(request_id)["status"] == "SMSSent"
+
+
+def test_ended_request_fails_the_task(flow, context, load_event):
+    request_id = flow.orchestrated(reservationNumber="R-NOPE-1")
+    with pytest.raises(RuntimeError, match="Failed"):
+        sms_sender.handler(load_event("notify_partner.json", REQUEST_ID=request_id), context)
+
+
+def test_missing_signing_key_is_a_clear_error(flow, context, monkeypatch):
+    request_id = flow.orchestrated()
+    monkeypatch.delenv("LINK_SIGNING_KEY")
+    with pytest.raises(Exception, match="LINK_SIGNING_KEY"):
+        sms_sender.handler({"requestId": request_id, "taskToken": "tt"}, context)
+
+
+def test_event_without_task_token_is_refused(aws, context):
+    with pytest.raises(ValueError, match="taskToken"):
+        sms_sender.handler({"requestId": "x"}, context)

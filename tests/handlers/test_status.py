@@ -1,0 +1,66 @@
+"""`GET /requests/{requestId}`: one Query, the timeline in order, the notification once ready, 404."""
+
+from __future__ import annotations
+
+import json
+
+from botocore.stub import ANY, Stubber
+
+from handlers import notification
+
+
+def _body(answer):
+    return json.loads(answer["body"])
+
+
+def test_status_answers_the_contract_fields(flow):
+    request_id = flow.created()
+    body = _body(flow.status(request_id))
+    assert set(body) == {
+        "requestId",
+        "status",
+        "intent",
+        "intentSource",
+        "reservationNumber",
+        "failureReason",
+        "events",
+        "notification",
+    }
+    assert (body["requestId"], body["notification"], body["failureReason"]) == (request_id, None, None)
+
+
+def test_timeline_is_in_time_order_with_iso_utc_times(flow, aws_client, context):
+    request_id, token = flow.texted()
+    flow.confirm(token)
+    stub = Stubber(aws_client("stepfunctions"))
+    stub.add_response("send_task_success", {}, {"taskToken": ANY, "output": ANY})
+    with stub:
+        flow.respond({"token": token, "response": "accept"})
+    notification.handler({"requestId": request_id, "outcome": {"response": "accept"}}, context)
+    body = _body(flow.status(request_id))
+    assert [e["type"] for e in body["events"]] == ["Created", "SMSSent", "Opened", "Responded"]
+    times = [e["at"] for e in body["events"]]
+    assert times == sorted(times)
+    assert all(t.endswith("Z") for t in times)
+    assert body["notification"]["source"] == "template"
+
+
+def test_status_is_one_round_trip(flow, aws_client):
+    request_id, _ = flow.texted()
+    calls = []
+    aws_client("dynamodb").meta.events.register("provide-client-params.dynamodb", lambda **_: calls.append(1))
+    flow.status(request_id)
+    assert len(calls) == 1
+
+
+def test_unknown_request_is_404(flow):
+    answer = flow.status("no-such-request")
+    assert (answer["statusCode"], _body(answer)["error"]) == (404, "NOT_FOUND")
+
+
+def test_status_never_shows_phones_or_tokens(flow):
+    request_id, token = flow.texted()
+    text = flow.status(request_id)["body"]
+    assert token not in text
+    assert "+8210" not in text
+    assert "task-token" not in text

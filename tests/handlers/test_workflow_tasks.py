@@ -1,0 +1,160 @@
+"""The workflow's other tasks: HandleTimeout, HandleFailure and GenerateNotification."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.stub import ANY, Stubber
+
+from handlers import failure, notification, timeout
+
+MODEL_PARAMS = {
+    "modelId": "anthropic.claude-3-haiku-20240307-v1:0",
+    "system": ANY,
+    "messages": ANY,
+    "inferenceConfig": ANY,
+}
+
+
+def _converse(text):
+    return {
+        "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": 10, "outputTokens": 10, "totalTokens": 20},
+        "metrics": {"latencyMs": 100},
+    }
+
+
+def _events(flow, request_id):
+    return [e["type"] for e in json.loads(flow.status(request_id)["body"])["events"]]
+
+
+# -- HandleTimeout / HandleFailure ---------------------------------------------------------------------
+
+
+def test_timeout_records_status_and_event_and_returns_the_outcome(flow, load_event, context):
+    request_id, _ = flow.texted()
+    outcome = timeout.handler(load_event("timeout.json", REQUEST_ID=request_id), context)
+    assert outcome == {"response": "timeout", "alternativeTime": None}
+    assert flow.request_item(request_id)["status"] == "Timeout"
+    assert _events(flow, request_id)[-1] == "Timeout"
+
+
+def test_timeout_twice_records_one_event(flow, load_event, context):
+    request_id, _ = flow.texted()
+    timeout.handler(load_event("timeout.json", REQUEST_ID=request_id), context)
+    again = timeout.handler(load_event("timeout.json", REQUEST_ID=request_id), context)
+    assert again["response"] == "timeout"
+    assert _events(flow, request_id).count("Timeout") == 1
+
+
+def test_sms_failure_fails_the_request_with_a_reason(flow, load_event, context):
+    request_id = flow.orchestrated()
+    outcome = failure.handler(load_event("failure.json", REQUEST_ID=request_id), context)
+    assert outcome == {"response": "failed", "alternativeTime": None}
+    item = flow.request_item(request_id)
+    assert item["status"] == "Failed"
+    assert "문자" in item["failureReason"]
+
+
+def test_other_failures_get_a_general_reason(flow, context):
+    request_id = flow.orchestrated()
+    failure.handler({"requestId": request_id, "error": {"Error": "Lambda.Unknown", "Cause": "boom"}}, context)
+    assert flow.request_item(request_id)["failureReason"] == "요청을 처리하는 중 문제가 발생했습니다."
+
+
+# -- GenerateNotification ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("outcome", "phrase"),
+    [
+        ({"response": "accept"}, "수락"),
+        ({"response": "reject"}, "받아들이기 어렵다"),
+        (
+            {"response": "alternative", "alternativeTime": "2026-11-28T06:30:00+00:00"},
+            "11월 28일 (토) 오후 3시 30분",
+        ),
+        ({"response": "timeout"}, "답을 받지 못했습니다"),
+        ({"response": "failed"}, "처리하지 못했습니다"),
+    ],
+)
+def test_template_notification_for_each_outcome(flow, load_event, context, outcome, phrase):
+    request_id, _ = flow.texted()
+    event = load_event("notification.json", REQUEST_ID=request_id)
+    event["outcome"] = outcome
+    result = notification.handler(event, context)
+    assert result["source"] == "template"
+    assert phrase in result["message"]
+    stored = json.loads(flow.status(request_id)["body"])["notification"]
+    assert stored == result
+
+
+def test_model_message_is_stored_with_source_model(flow, load_event, context, aws_client, monkeypatch):
+    monkeypatch.setenv("NOTIFIER", "bedrock")
+    request_id, _ = flow.texted()
+    stub = Stubber(aws_client("bedrock-runtime"))
+    stub.add_response(
+        "converse", _converse("파트너가 요청을 수락했습니다. 예약하신 대로 방문해 주세요."), MODEL_PARAMS
+    )
+    with stub:
+        result = notification.handler(load_event("notification.json", REQUEST_ID=request_id), context)
+    assert result == {
+        "message": "파트너가 요청을 수락했습니다. 예약하신 대로 방문해 주세요.",
+        "source": "model",
+    }
+
+
+def test_prompt_follows_the_seed_template(flow, load_event, context, aws_client, monkeypatch):
+    monkeypatch.setenv("NOTIFIER", "bedrock")
+    request_id, _ = flow.texted()
+    prompts = []
+    client = aws_client("bedrock-runtime")
+    client.meta.events.register(
+        "provide-client-params.bedrock-runtime.Converse", lambda params, **_: prompts.append(params)
+    )
+    stub = Stubber(client)
+    stub.add_response("converse", _converse("안내드립니다."), MODEL_PARAMS)
+    with stub:
+        notification.handler(load_event("notification.json", REQUEST_ID=request_id), context)
+    prompt = prompts[0]["messages"][0]["content"][0]["text"]
+    assert prompt.startswith("당신은 고객 서비스 담당자입니다.")
+    for line in ("문의 유형: 예약변경", "예약번호: R-20261127-001", "파트너 응답: 수락", "대안 시간: 없음"):
+        assert line in prompt
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "ValidationException", "ModelTimeoutException"])
+def test_bedrock_failure_falls_back_to_the_template(flow, load_event, context, aws_client, monkeypatch, code):
+    monkeypatch.setenv("NOTIFIER", "bedrock")
+    request_id, _ = flow.texted()
+    stub = Stubber(aws_client("bedrock-runtime"))
+    stub.add_client_error("converse", code)
+    with stub:
+        result = notification.handler(load_event("notification.json", REQUEST_ID=request_id), context)
+    assert result["source"] == "template"
+
+
+def test_bedrock_under_moto_falls_back_to_the_template(flow, load_event, context, monkeypatch):
+    monkeypatch.setenv("NOTIFIER", "bedrock")
+    request_id, _ = flow.texted()
+    result = notification.handler(load_event("notification.json", REQUEST_ID=request_id), context)
+    assert result["source"] == "template"
+
+
+def test_retried_notification_keeps_the_first_message(flow, load_event, context, aws_client, monkeypatch):
+    request_id, _ = flow.texted()
+    first = notification.handler(load_event("notification.json", REQUEST_ID=request_id), context)
+    monkeypatch.setenv("NOTIFIER", "bedrock")
+    calls = []
+    aws_client("bedrock-runtime").meta.events.register(
+        "provide-client-params.bedrock-runtime", lambda **_: calls.append(1)
+    )
+    again = notification.handler(load_event("notification.json", REQUEST_ID=request_id), context)
+    assert again == first
+    assert calls == []
+
+
+def test_notification_for_unknown_request_fails_the_task(aws, context):
+    with pytest.raises(Exception, match="no-such"):
+        notification.handler({"requestId": "no-such", "outcome": {"response": "accept"}}, context)

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from handlers.adapters.notifier import BedrockNotifier, acceptable
+from handlers.clients import BEDROCK_CONFIG
+
+MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+PARAMS = {"modelId": MODEL, "system": ANY, "messages": ANY, "inferenceConfig": ANY}
+
+
+def _converse(text, stop="end_turn"):
+    return {
+        "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+        "stopReason": stop,
+        "usage": {"inputTokens": 10, "outputTokens": 10, "totalTokens": 20},
+        "metrics": {"latencyMs": 100},
+    }
+
+
+def _notifier():
+    client = boto3.client("bedrock-runtime", region_name="ap-northeast-2", config=BEDROCK_CONFIG)
+    return client, BedrockNotifier(client, MODEL)
+
+
+def test_model_message_is_used_when_it_is_sound():
+    client, notifier = _notifier()
+    with Stubber(client) as stub:
+        stub.add_response("converse", _converse(" 예약이 확정되었습니다. "), PARAMS)
+        assert notifier.write("prompt") == "예약이 확정되었습니다."
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        _converse(""),
+        _converse("Your booking is confirmed."),
+        _converse("자세한 내용은 https://evil.example 에서 확인하세요"),
+        _converse("예약이 확정되었", stop="max_tokens"),
+        {
+            "output": {"message": {"role": "assistant", "content": []}},
+            "stopReason": "end_turn",
+            "usage": {"inputTokens": 1, "outputTokens": 0, "totalTokens": 1},
+            "metrics": {"latencyMs": 1},
+        },
+    ],
+)
+def test_empty_foreign_linked_or_cut_answers_are_refused(answer):
+    client, notifier = _notifier()
+    with Stubber(client) as stub:
+        stub.add_response("converse", answer, PARAMS)
+        assert notifier.write("prompt") is None
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "ModelTimeoutException", "AccessDeniedException"])
+def test_bedrock_errors_give_no_message(code):
+    client, notifier = _notifier()
+    with Stubber(client) as stub:
+        stub.add_client_error("converse", code)
+        assert notifier.write("prompt") is None
+
+
+def test_bedrock_budget_is_a_few_seconds_without_retry():
+    assert BEDROCK_CONFIG.read_timeout <= 5
+    assert BEDROCK_CONFIG.retries["total_max_attempts"] == 1
+
+
+def test_overlong_message_is_refused():
+    assert acceptable("가" * 801) is None
