@@ -1,0 +1,112 @@
+"""Composition root: read the stack settings, build the five components, export what operators need."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from components.api import PartnerApi, PartnerApiArgs
+from components.bot import IntakeBot, IntakeBotArgs
+from components.code import code_archive
+from components.functions import FunctionDefaults, powertools_layer_arn
+from components.settings import load_settings
+from components.site import StaticSite, StaticSiteArgs
+from components.table import ConfirmationTable, ConfirmationTableArgs
+from components.workflow import CallbackWorkflow, CallbackWorkflowArgs
+
+ROOT = Path(__file__).resolve().parent
+
+settings = load_settings()
+prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
+account_id = aws.get_caller_identity_output().account_id
+
+defaults = FunctionDefaults(
+    code=code_archive(ROOT),
+    layer_arn=powertools_layer_arn(settings.region, settings.powertools_layer_version),
+    log_retention_days=settings.log_retention_days,
+    log_level=settings.log_level,
+    log_group_prefix=f"/aws/lambda/{prefix}",
+)
+
+# The site's config.js needs the API URL, and the API's CORS needs the site's origin: the site is declared
+# first with a URL the API resolves once it exists.
+api_url: pulumi.Output[str]
+resolve_api_url: Callable[[pulumi.Output[str]], None]
+api_url, resolve_api_url = pulumi.deferred_output()
+
+table = ConfirmationTable(
+    "table",
+    ConfirmationTableArgs(
+        deletion_protection=settings.deletion_protection,
+        seed_demo_data=settings.seed_demo_data,
+        seed_partner_phone=settings.seed_partner_phone,
+    ),
+)
+bot = IntakeBot("intake-bot", IntakeBotArgs(region=settings.region))
+site = StaticSite(
+    "site",
+    StaticSiteArgs(
+        site_dir=ROOT / "site",
+        api_url=api_url,
+        region=settings.region,
+        force_destroy=not settings.deletion_protection,
+    ),
+)
+workflow = CallbackWorkflow(
+    "workflow",
+    CallbackWorkflowArgs(
+        defaults=defaults,
+        table_name=table.table_name,
+        table_arn=table.table_arn,
+        table_indexes=table.index_names,
+        link_base_url=site.partner_link_base,
+        partner_wait_seconds=settings.partner_wait_seconds,
+        sms_mode=settings.sms_mode,
+        sms_region=settings.sms_region,
+        own_sms_preferences=settings.own_sms_preferences,
+        sms_monthly_spend_limit=settings.sms_monthly_spend_limit,
+        notifier=settings.notifier,
+        bedrock_model_id=settings.bedrock_model_id,
+        region=settings.region,
+        account_id=account_id,
+        log_retention_days=settings.log_retention_days,
+        log_group_name=f"/aws/vendedlogs/states/{prefix}",
+    ),
+)
+api = PartnerApi(
+    "api",
+    PartnerApiArgs(
+        defaults=defaults,
+        table_name=table.table_name,
+        table_arn=table.table_arn,
+        table_indexes=table.index_names,
+        state_machine_arn=workflow.state_machine_arn,
+        link_signing_key=workflow.link_signing_key,
+        bot_id=bot.bot_id,
+        bot_alias_id=bot.bot_alias_id,
+        bot_alias_arn=bot.bot_alias_arn,
+        bot_locale_id=bot.locale_id,
+        intent_confidence_threshold=settings.intent_confidence_threshold,
+        rate_limit_per_minute=settings.rate_limit_per_minute,
+        allowed_origin=site.origin,
+        throttle_rate_limit=settings.api_throttle.rate_limit,
+        throttle_burst_limit=settings.api_throttle.burst_limit,
+        log_retention_days=settings.log_retention_days,
+        access_log_group_name=f"/aws/apigateway/{prefix}",
+    ),
+)
+resolve_api_url(api.api_url)
+
+pulumi.export("customerPageUrl", site.origin.apply(lambda origin: f"{origin}/"))
+pulumi.export("partnerLinkBase", site.partner_link_base)
+pulumi.export("apiUrl", api.api_url)
+pulumi.export("tableName", table.table_name)
+pulumi.export("stateMachineArn", workflow.state_machine_arn)
+pulumi.export("botId", bot.bot_id)
+pulumi.export("botAliasId", bot.bot_alias_id)
+pulumi.export("logGroupNames", {**workflow.log_group_names, **api.log_group_names})
+pulumi.export("siteBucketName", site.bucket_name)
+pulumi.export("distributionId", site.distribution_id)

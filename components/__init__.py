@@ -1,0 +1,1 @@
+"""The Pulumi components of partner-confirm and the pure builders they share."""

@@ -1,0 +1,265 @@
+"""PartnerApi: the HTTP API (payload 2.0), its four routes, the three API functions and the orchestrator."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Final
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam
+from components.functions import DeployedFunction, FunctionDefaults, deploy_function
+from handlers.settings import ENV
+
+# Route key -> function key (docs/contracts.md, "HTTP API").
+ROUTES: Final[dict[str, str]] = {
+    "POST /chat": "intake",
+    "GET /confirm/{token}": "partner_response",
+    "POST /respond": "partner_response",
+    "GET /requests/{requestId}": "status",
+}
+API_FUNCTIONS: Final = ("intake", "partner_response", "status")
+INTEGRATION_TIMEOUT_MS: Final = 29_000
+CORS_MAX_AGE_SECONDS: Final = 600
+_PATH_PARAMETER: Final = re.compile(r"\{[^/]+\}")
+
+
+def access_log_format() -> dict[str, str]:
+    """One JSON line per request. `routeKey`, never `path`: partner tokens live in `/confirm/{token}`."""
+    return {
+        "requestId": "$context.requestId",
+        "time": "$context.requestTime",
+        "ip": "$context.identity.sourceIp",
+        "routeKey": "$context.routeKey",
+        "status": "$context.status",
+        "latencyMs": "$context.responseLatency",
+        "integrationLatencyMs": "$context.integrationLatency",
+        "integrationError": "$context.integrationErrorMessage",
+        "responseLength": "$context.responseLength",
+    }
+
+
+def route_source_arn(execution_arn: str, route_key: str) -> str:
+    """The execute-api ARN of one route on any stage: `<api>/*/<METHOD>/<path with * for parameters>`."""
+    method, path = route_key.split(" ", 1)
+    return f"{execution_arn}/*/{method}{_PATH_PARAMETER.sub('*', path)}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnerApiArgs:
+    defaults: FunctionDefaults
+    """Code, layer and logging shared by every function."""
+    table_name: pulumi.Input[str]
+    """The single table."""
+    table_arn: pulumi.Input[str]
+    """Its ARN, for the functions' policies."""
+    table_indexes: tuple[str, ...]
+    """Index names the functions may query."""
+    state_machine_arn: pulumi.Input[str]
+    """The workflow the orchestrator starts."""
+    link_signing_key: pulumi.Input[str]
+    """HMAC key of the partner links (secret)."""
+    bot_id: pulumi.Input[str]
+    """Lex bot the intake function asks."""
+    bot_alias_id: pulumi.Input[str]
+    """Its alias."""
+    bot_alias_arn: pulumi.Input[str]
+    """The alias ARN, for `lex:RecognizeText`."""
+    bot_locale_id: str
+    """`ko_KR`."""
+    intent_confidence_threshold: float
+    """Below this, the intake uses the default intent."""
+    rate_limit_per_minute: int
+    """Requests per minute and client the intake accepts."""
+    allowed_origin: pulumi.Input[str]
+    """The site's origin (`https://<distribution>`): the only origin CORS allows."""
+    throttle_rate_limit: float
+    """Stage-wide steady requests per second."""
+    throttle_burst_limit: int
+    """Stage-wide burst."""
+    log_retention_days: int
+    """Retention of the access log group."""
+    access_log_group_name: str
+    """Name of the access log group."""
+
+
+class PartnerApi(pulumi.ComponentResource):
+    """HTTP API + intake / orchestrator / partner-response / status functions."""
+
+    api_id: pulumi.Output[str]
+    api_url: pulumi.Output[str]
+    stage_name: pulumi.Output[str]
+    functions: dict[str, DeployedFunction]
+    function_names: dict[str, pulumi.Output[str]]
+    log_group_names: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: PartnerApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("partnerconfirm:index:PartnerApi", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        def table(write: bool = True) -> pulumi.Output[dict]:
+            return pulumi.Output.from_input(args.table_arn).apply(
+                lambda arn: iam.table_statement(arn, args.table_indexes, write=write)
+            )
+
+        orchestrator = deploy_function(
+            name,
+            "orchestrator",
+            defaults=args.defaults,
+            description="Finds the reservation's partner and starts the workflow",
+            environment={
+                ENV["table_name"]: args.table_name,
+                ENV["state_machine_arn"]: args.state_machine_arn,
+            },
+            statements=pulumi.Output.all(
+                table(),
+                pulumi.Output.from_input(args.state_machine_arn).apply(
+                    lambda arn: iam.statement(["states:StartExecution"], [arn], sid="StartWorkflow")
+                ),
+            ),
+            parent=self,
+        )
+        intake = deploy_function(
+            name,
+            "intake",
+            defaults=args.defaults,
+            description="Accepts a customer's question, classifies it and hands it to the orchestrator",
+            environment={
+                ENV["table_name"]: args.table_name,
+                ENV["orchestrator_function"]: orchestrator.name,
+                ENV["intent_classifier"]: "lex",
+                ENV["bot_id"]: args.bot_id,
+                ENV["bot_alias_id"]: args.bot_alias_id,
+                ENV["bot_locale_id"]: args.bot_locale_id,
+                ENV["intent_confidence_threshold"]: str(args.intent_confidence_threshold),
+                ENV["rate_limit_per_minute"]: str(args.rate_limit_per_minute),
+                ENV["allowed_origin"]: args.allowed_origin,
+            },
+            statements=pulumi.Output.all(
+                table(),
+                orchestrator.arn.apply(lambda arn: iam.invoke_statement([arn], sid="HandOver")),
+                pulumi.Output.from_input(args.bot_alias_arn).apply(
+                    lambda arn: iam.statement(["lex:RecognizeText"], [arn], sid="ClassifyIntent")
+                ),
+            ),
+            parent=self,
+        )
+        partner_response = deploy_function(
+            name,
+            "partner_response",
+            defaults=args.defaults,
+            description="Shows the partner the request and records the answer (task callback)",
+            environment={
+                ENV["table_name"]: args.table_name,
+                ENV["link_signing_key"]: args.link_signing_key,
+                ENV["allowed_origin"]: args.allowed_origin,
+            },
+            statements=pulumi.Output.all(
+                table(), iam.wildcard_statement(iam.TASK_CALLBACKS, sid="AnswerWorkflow")
+            ),
+            parent=self,
+        )
+        status = deploy_function(
+            name,
+            "status",
+            defaults=args.defaults,
+            description="Answers the customer page's polling: status, timeline, notification",
+            environment={
+                ENV["table_name"]: args.table_name,
+                ENV["allowed_origin"]: args.allowed_origin,
+            },
+            statements=pulumi.Output.all(table(write=False)),
+            parent=self,
+        )
+        self.functions = {f.key: f for f in (intake, orchestrator, partner_response, status)}
+
+        api = aws.apigatewayv2.Api(
+            f"{name}-api",
+            protocol_type="HTTP",
+            description="partner-confirm: customer questions and partner answers",
+            cors_configuration={
+                "allow_origins": [args.allowed_origin],
+                "allow_methods": ["GET", "POST", "OPTIONS"],
+                "allow_headers": ["content-type"],
+                "max_age": CORS_MAX_AGE_SECONDS,
+            },
+            opts=child,
+        )
+        integrations = {
+            key: aws.apigatewayv2.Integration(
+                f"{name}-{key.replace('_', '-')}-integration",
+                api_id=api.id,
+                integration_type="AWS_PROXY",
+                integration_uri=self.functions[key].function.invoke_arn,
+                integration_method="POST",
+                payload_format_version="2.0",
+                timeout_milliseconds=INTEGRATION_TIMEOUT_MS,
+                opts=child,
+            )
+            for key in API_FUNCTIONS
+        }
+        routes = []
+        for route_key, function_key in ROUTES.items():
+            slug = re.sub(r"[^a-z0-9]+", "-", route_key.lower()).strip("-")
+            routes.append(
+                aws.apigatewayv2.Route(
+                    f"{name}-route-{slug}",
+                    api_id=api.id,
+                    route_key=route_key,
+                    target=integrations[function_key].id.apply(
+                        lambda integration: f"integrations/{integration}"
+                    ),
+                    opts=child,
+                )
+            )
+            aws.lambda_.Permission(
+                f"{name}-permission-{slug}",
+                action="lambda:InvokeFunction",
+                function=self.functions[function_key].name,
+                principal="apigateway.amazonaws.com",
+                source_arn=api.execution_arn.apply(functools.partial(route_source_arn, route_key=route_key)),
+                opts=child,
+            )
+
+        access_logs = aws.cloudwatch.LogGroup(
+            f"{name}-access-logs",
+            name=args.access_log_group_name,
+            retention_in_days=args.log_retention_days,
+            opts=child,
+        )
+        stage = aws.apigatewayv2.Stage(
+            f"{name}-stage",
+            api_id=api.id,
+            name="$default",
+            auto_deploy=True,
+            # Both values, always: setting only one throttles the other to 0 (every call 429).
+            default_route_settings={
+                "throttling_rate_limit": args.throttle_rate_limit,
+                "throttling_burst_limit": args.throttle_burst_limit,
+                "detailed_metrics_enabled": True,
+            },
+            access_log_settings={
+                "destination_arn": access_logs.arn,
+                "format": pulumi.Output.json_dumps(access_log_format()),
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=routes),
+        )
+
+        self.api_id = api.id
+        self.stage_name = stage.name
+        self.function_names = {key: f.name for key, f in self.functions.items()}
+        # The `$default` stage serves at the API endpoint itself (no stage path, no trailing slash).
+        self.api_url = pulumi.Output.all(api.api_endpoint, stage.id).apply(lambda values: values[0])
+        self.log_group_names = {
+            **{key: f.log_group.name for key, f in self.functions.items()},
+            "api": access_logs.name,
+        }
+        self.register_outputs(
+            {
+                "apiUrl": self.api_url,
+                "functionNames": self.function_names,
+            }
+        )

@@ -1,0 +1,161 @@
+"""How every Lambda function of the system is deployed: one role, one log group, one shared code archive.
+
+Components call `deploy_function` for the functions they own; the resources it creates are children of
+that component, named `f"{component}-{key}-<role>"`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam
+
+# Function keys (docs/contracts.md): the entry module is `handlers.<key>`.
+FUNCTION_KEYS: Final = (
+    "intake",
+    "orchestrator",
+    "sms_sender",
+    "partner_response",
+    "status",
+    "timeout",
+    "failure",
+    "notification",
+)
+
+# Retries for asynchronous invokes, from the seed's retry policy. Only `orchestrator` is invoked
+# asynchronously today; the others are set so an operator's async re-drive behaves the same way.
+ASYNC_RETRIES: Final[dict[str, int]] = {
+    "intake": 0,  # "재시도 없음 (빠른 실패)"
+    "orchestrator": 1,
+    "sms_sender": 2,
+    "partner_response": 1,
+    "status": 0,
+    "timeout": 0,
+    "failure": 0,
+    "notification": 0,  # falls back to the built-in template instead
+}
+
+RUNTIME: Final = "python3.13"
+ARCHITECTURE: Final = "arm64"
+MEMORY_MB: Final = 512
+TIMEOUT_SECONDS: Final = 30
+MAX_EVENT_AGE_SECONDS: Final = 3600
+POWERTOOLS_ACCOUNT: Final = "017000801446"
+
+
+def powertools_layer_arn(region: str, version: int) -> str:
+    """The AWS-managed Powertools v3 layer for python3.13 on arm64 (it already carries pydantic)."""
+    return (
+        f"arn:aws:lambda:{region}:{POWERTOOLS_ACCOUNT}:layer:"
+        f"AWSLambdaPowertoolsPythonV3-python313-{ARCHITECTURE}:{version}"
+    )
+
+
+def handler_path(key: str) -> str:
+    return f"handlers.{key}.handler"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionDefaults:
+    """What every function of the stack shares."""
+
+    code: pulumi.Archive
+    """The one archive of the `handlers` package."""
+    layer_arn: pulumi.Input[str]
+    """The pinned Powertools layer version."""
+    log_retention_days: int
+    """Retention of every function's log group."""
+    log_level: str
+    """POWERTOOLS_LOG_LEVEL."""
+    log_group_prefix: str
+    """Log groups are named `<prefix>/<key>`."""
+
+
+@dataclass(frozen=True)
+class DeployedFunction:
+    key: str
+    function: aws.lambda_.Function
+    role: aws.iam.Role
+    log_group: aws.cloudwatch.LogGroup
+
+    @property
+    def arn(self) -> pulumi.Output[str]:
+        return self.function.arn
+
+    @property
+    def name(self) -> pulumi.Output[str]:
+        return self.function.name
+
+
+def powertools_environment(log_level: str) -> dict[str, str]:
+    return {
+        "POWERTOOLS_SERVICE_NAME": "partner-confirm",
+        "POWERTOOLS_METRICS_NAMESPACE": "PartnerConfirm",
+        "POWERTOOLS_LOG_LEVEL": log_level,
+    }
+
+
+def deploy_function(
+    component: str,
+    key: str,
+    *,
+    defaults: FunctionDefaults,
+    description: str,
+    environment: Mapping[str, pulumi.Input[str]],
+    statements: pulumi.Input[Sequence[dict[str, Any]]],
+    parent: pulumi.Resource,
+) -> DeployedFunction:
+    """One function with its own role (its log group, X-Ray, then `statements`) and log group."""
+    if key not in FUNCTION_KEYS:
+        raise ValueError(f"unknown function key {key!r}")
+    prefix = f"{component}-{key.replace('_', '-')}"
+    child = pulumi.ResourceOptions(parent=parent)
+
+    log_group = aws.cloudwatch.LogGroup(
+        f"{prefix}-logs",
+        name=f"{defaults.log_group_prefix}/{key}",
+        retention_in_days=defaults.log_retention_days,
+        opts=child,
+    )
+    role = aws.iam.Role(
+        f"{prefix}-role",
+        description=f"partner-confirm {key} function",
+        assume_role_policy=pulumi.Output.json_dumps(iam.assume_role_policy("lambda.amazonaws.com")),
+        opts=child,
+    )
+    document = pulumi.Output.all(log_group.arn, statements).apply(
+        lambda values: iam.function_policy(values[0], values[1])
+    )
+    role_policy = aws.iam.RolePolicy(
+        f"{prefix}-policy", role=role.id, policy=pulumi.Output.json_dumps(document), opts=child
+    )
+    function = aws.lambda_.Function(
+        prefix,
+        description=description,
+        runtime=RUNTIME,
+        architectures=[ARCHITECTURE],
+        handler=handler_path(key),
+        code=defaults.code,
+        role=role.arn,
+        layers=[defaults.layer_arn],
+        memory_size=MEMORY_MB,
+        timeout=TIMEOUT_SECONDS,
+        tracing_config={"mode": "Active"},
+        logging_config={"log_format": "JSON", "log_group": log_group.name},
+        environment={"variables": {**powertools_environment(defaults.log_level), **environment}},
+        # The role must carry its permissions before the first invocation.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[role_policy]),
+    )
+    aws.lambda_.FunctionEventInvokeConfig(
+        f"{prefix}-async",
+        function_name=function.name,
+        maximum_retry_attempts=ASYNC_RETRIES[key],
+        maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
+        opts=child,
+    )
+    return DeployedFunction(key=key, function=function, role=role, log_group=log_group)

@@ -1,0 +1,161 @@
+"""IAM and resource policy documents as plain dicts: pure, so they are tested without the Pulumi runtime.
+
+Every statement names its resources. The only actions granted on `*` are those AWS accepts on no other
+resource; they are listed once, in `WILDCARD_ACTIONS`, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+Statement = dict[str, Any]
+Document = dict[str, Any]
+
+VERSION: Final = "2012-10-17"
+
+WILDCARD_ACTIONS: Final[dict[str, str]] = {
+    "sns:Publish": "a publish to a phone number has no topic, so there is no ARN to name",
+    "states:SendTaskSuccess": "task-token callbacks accept no resource but `*`",
+    "states:SendTaskFailure": "task-token callbacks accept no resource but `*`",
+    "xray:PutTraceSegments": "X-Ray has no resource-level permissions",
+    "xray:PutTelemetryRecords": "X-Ray has no resource-level permissions",
+    "xray:GetSamplingRules": "X-Ray has no resource-level permissions",
+    "xray:GetSamplingTargets": "X-Ray has no resource-level permissions",
+    "logs:CreateLogDelivery": "vended-log delivery (Step Functions logging) is account-wide",
+    "logs:GetLogDelivery": "vended-log delivery (Step Functions logging) is account-wide",
+    "logs:UpdateLogDelivery": "vended-log delivery (Step Functions logging) is account-wide",
+    "logs:DeleteLogDelivery": "vended-log delivery (Step Functions logging) is account-wide",
+    "logs:ListLogDeliveries": "vended-log delivery (Step Functions logging) is account-wide",
+    "logs:PutResourcePolicy": "vended-log delivery (Step Functions logging) is account-wide",
+    "logs:DescribeResourcePolicies": "vended-log delivery (Step Functions logging) is account-wide",
+    "logs:DescribeLogGroups": "vended-log delivery (Step Functions logging) is account-wide",
+}
+
+TABLE_READ: Final = ("dynamodb:GetItem", "dynamodb:Query")
+TABLE_WRITE: Final = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+)
+XRAY: Final = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+STATE_MACHINE_XRAY: Final = (*XRAY, "xray:GetSamplingRules", "xray:GetSamplingTargets")
+LOG_DELIVERY: Final = tuple(action for action in WILDCARD_ACTIONS if action.startswith("logs:"))
+TASK_CALLBACKS: Final = ("states:SendTaskSuccess", "states:SendTaskFailure")
+
+
+def statement(actions: Iterable[str], resources: Sequence[Any], sid: str | None = None) -> Statement:
+    """An Allow statement; `resources` must be named (see `wildcard_statement` for the AWS exceptions)."""
+    if not resources:
+        raise ValueError("a statement must name its resources")
+    if "*" in resources:
+        raise ValueError("use wildcard_statement for the actions AWS allows only on `*`")
+    body: Statement = {"Effect": "Allow", "Action": sorted(actions), "Resource": list(resources)}
+    if sid:
+        body["Sid"] = sid
+    return body
+
+
+def wildcard_statement(actions: Iterable[str], sid: str) -> Statement:
+    """An Allow on `*`, only for the actions listed in `WILDCARD_ACTIONS`."""
+    actions = sorted(actions)
+    unlisted = [action for action in actions if action not in WILDCARD_ACTIONS]
+    if unlisted:
+        raise ValueError(f"{unlisted} accept named resources; grant them with statement()")
+    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": "*"}
+
+
+def policy(statements: Iterable[Statement]) -> Document:
+    return {"Version": VERSION, "Statement": list(statements)}
+
+
+def assume_role_policy(service: str) -> Document:
+    """Trust policy letting one AWS service (e.g. `lambda.amazonaws.com`) assume the role."""
+    return policy(
+        [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+    )
+
+
+def table_resources(table_arn: str, indexes: Iterable[str]) -> list[str]:
+    return [table_arn, *(f"{table_arn}/index/{index}" for index in indexes)]
+
+
+def table_statement(table_arn: str, indexes: Iterable[str], *, write: bool) -> Statement:
+    actions = (*TABLE_READ, *TABLE_WRITE) if write else TABLE_READ
+    return statement(actions, table_resources(table_arn, indexes), sid="Table")
+
+
+def function_log_statement(log_group_arn: str) -> Statement:
+    """Lambda writes to its own log group only (the group is created up front, with retention)."""
+    return statement(["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_group_arn}:*"], sid="OwnLogs")
+
+
+def function_policy(log_group_arn: str, statements: Iterable[Statement]) -> Document:
+    """A function's inline policy: its own logs, X-Ray segments, then what its job needs."""
+    return policy(
+        [
+            function_log_statement(log_group_arn),
+            wildcard_statement(XRAY, sid="Tracing"),
+            *statements,
+        ]
+    )
+
+
+def invoke_statement(function_arns: Sequence[str], sid: str = "Invoke") -> Statement:
+    return statement(["lambda:InvokeFunction"], list(function_arns), sid=sid)
+
+
+def state_machine_policy(function_arns: Sequence[str]) -> Document:
+    """The workflow role: invoke its task functions, deliver its logs, send traces."""
+    return policy(
+        [
+            invoke_statement(function_arns, sid="InvokeTasks"),
+            wildcard_statement(LOG_DELIVERY, sid="LogDelivery"),
+            wildcard_statement(STATE_MACHINE_XRAY, sid="Tracing"),
+        ]
+    )
+
+
+def bot_alias_arn(bot_arn: str, alias_id: str) -> str:
+    """`arn:aws:lex:<region>:<account>:bot/<id>` -> the alias ARN RecognizeText is authorised on."""
+    return f"{bot_arn.replace(':bot/', ':bot-alias/', 1)}/{alias_id}"
+
+
+def bedrock_model_arns(model_id: str, region: str, account_id: str) -> list[str]:
+    """What `bedrock:InvokeModel` must name for `model_id`.
+
+    An inference profile id (`global.`, `apac.`, `us.` ... prefix) needs the profile ARN and the foundation
+    model in every region the profile routes to; a plain model id needs only the model in this region.
+    """
+    prefix, _, base = model_id.partition(".")
+    if prefix in {"global", "apac", "us", "eu", "jp", "au", "ca", "us-gov"} and base:
+        return [
+            f"arn:aws:bedrock:{region}:{account_id}:inference-profile/{model_id}",
+            f"arn:aws:bedrock:*::foundation-model/{base}",
+        ]
+    return [f"arn:aws:bedrock:{region}::foundation-model/{model_id}"]
+
+
+def site_bucket_policy(bucket_arn: str, distribution_arn: str) -> Document:
+    """Only this CloudFront distribution (through origin access control) reads the site, and only over TLS."""
+    return policy(
+        [
+            {
+                "Sid": "CloudFrontReadsSite",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "s3:GetObject",
+                "Resource": f"{bucket_arn}/*",
+                "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
+            },
+            {
+                "Sid": "TlsOnly",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ]
+    )

@@ -1,0 +1,107 @@
+"""Stack settings: every `partner-confirm:*` value of a stack file, read once into a validated model.
+
+A wrong value stops the program before any resource is registered, with a message that names the setting
+as it is written in `Pulumi.<stack>.yaml`, so `pulumi preview` fails early and says what to fix.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+import pulumi
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from handlers.settings import Notifier, SmsMode
+
+# The retention values CloudWatch Logs accepts (PutRetentionPolicy).
+RETENTION_DAYS = frozenset(
+    (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+)
+
+
+def _retention(days: int) -> int:
+    if days not in RETENTION_DAYS:
+        raise ValueError(f"CloudWatch Logs keeps logs for one of {sorted(RETENTION_DAYS)} days, not {days}")
+    return days
+
+
+LogRetentionDays = Annotated[int, AfterValidator(_retention)]
+AwsRegion = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
+E164 = Annotated[str, Field(pattern=r"^\+[1-9]\d{7,14}$")]
+
+
+class InvalidSettingError(pulumi.RunError):
+    """A stack setting is missing or has a value the program cannot use."""
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+
+class ApiThrottle(_Settings):
+    """Stage-wide throttling of the HTTP API: a global cap, not a per-client limit."""
+
+    rate_limit: float = Field(default=50.0, gt=0)
+    burst_limit: int = Field(default=100, gt=0)
+
+
+class StackSettings(_Settings):
+    """The settings of one stack; camelCase names are the keys of the stack file."""
+
+    region: AwsRegion = Field(description="aws:region, where everything but the SMS client lives")
+    sms_region: AwsRegion = "ap-northeast-1"
+    sms_mode: SmsMode = SmsMode.SNS
+    own_sms_preferences: bool = False
+    sms_monthly_spend_limit: int = Field(default=1, ge=1)
+    notifier: Notifier = Notifier.BEDROCK
+    bedrock_model_id: str = Field(default="global.anthropic.claude-haiku-4-5-20251001-v1:0", min_length=3)
+    partner_wait_seconds: int = Field(default=300, ge=5, le=600)
+    rate_limit_per_minute: int = Field(default=100, ge=1)
+    intent_confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    log_retention_days: LogRetentionDays = 14
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    alarm_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    powertools_layer_version: int = Field(ge=1)
+    seed_demo_data: bool = False
+    seed_partner_phone: E164 | None = None
+    deletion_protection: bool = False
+    api_throttle: ApiThrottle = ApiThrottle()
+
+
+def _raw_values(config: pulumi.Config, aws_config: pulumi.Config) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, field in StackSettings.model_fields.items():
+        if name == "region":
+            continue
+        key = field.alias or name
+        raw = config.get(key)
+        if raw is None:
+            continue
+        # Stack files hold structured values (objects) as JSON text; scalars stay text for pydantic to parse.
+        values[key] = json.loads(raw) if raw.lstrip().startswith("{") else raw
+    region = aws_config.get("region")
+    if region is not None:
+        values["region"] = region
+    return values
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        location = [str(part) for part in problem["loc"]]
+        namespace = "aws" if location[:1] == ["region"] else pulumi.get_project()
+        lines.append(f"stack setting {namespace}:{'.'.join(location)}: {problem['msg']}")
+    return "; ".join(lines)
+
+
+def load_settings(
+    config: pulumi.Config | None = None, aws_config: pulumi.Config | None = None
+) -> StackSettings:
+    """Read and validate the current stack's settings; raise `InvalidSettingError` naming the bad ones."""
+    values = _raw_values(config or pulumi.Config(), aws_config or pulumi.Config("aws"))
+    try:
+        return StackSettings.model_validate(values)
+    except ValidationError as error:
+        raise InvalidSettingError(_describe(error)) from None

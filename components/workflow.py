@@ -1,0 +1,210 @@
+"""CallbackWorkflow: the Standard state machine that texts the partner and waits for the answer, and the
+functions it runs (SMS sender, timeout, failure, notification)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from components import iam
+from components.functions import DeployedFunction, FunctionDefaults, deploy_function
+from components.state_machine import build_definition
+from handlers.settings import ENV, Notifier, SmsMode
+
+LINK_KEY_BYTES = 32
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallbackWorkflowArgs:
+    defaults: FunctionDefaults
+    """Code, layer and logging shared by every function."""
+    table_name: pulumi.Input[str]
+    """The single table."""
+    table_arn: pulumi.Input[str]
+    """Its ARN, for the functions' policies."""
+    table_indexes: tuple[str, ...]
+    """Index names the functions may query."""
+    link_base_url: pulumi.Input[str]
+    """`https://<site>/r/`: the partner link is this plus the token."""
+    partner_wait_seconds: int
+    """How long the workflow waits for the partner (also the link's lifetime)."""
+    sms_mode: SmsMode
+    """`sns` texts for real; `log` only logs the message."""
+    sms_region: str
+    """SNS SMS is not offered in Seoul: the region that sends."""
+    own_sms_preferences: bool
+    """This stack manages the account-wide SMS preferences (one stack per account)."""
+    sms_monthly_spend_limit: int
+    """USD per month, within the account's SMS quota."""
+    notifier: Notifier
+    """`bedrock` writes the message with the model; `template` uses the built-in text."""
+    bedrock_model_id: str
+    """Model or inference profile id."""
+    region: str
+    """The stack's region (Bedrock is called there)."""
+    account_id: pulumi.Input[str]
+    """The account, for the inference-profile ARN."""
+    log_retention_days: int
+    """Retention of the workflow's execution log group."""
+    log_group_name: str
+    """`/aws/vendedlogs/states/...`: the prefix AWS needs for vended logs."""
+
+
+class CallbackWorkflow(pulumi.ComponentResource):
+    """State machine + the four task functions + the HMAC key that signs partner links."""
+
+    state_machine_arn: pulumi.Output[str]
+    state_machine_name: pulumi.Output[str]
+    link_signing_key: pulumi.Output[str]
+    functions: dict[str, DeployedFunction]
+    function_names: dict[str, pulumi.Output[str]]
+    log_group_names: dict[str, pulumi.Output[str]]
+
+    def __init__(
+        self, name: str, args: CallbackWorkflowArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("partnerconfirm:index:CallbackWorkflow", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        # Generated here and kept secret in state: a fresh stack needs no secret step.
+        signing_key = random.RandomBytes(f"{name}-link-signing-key", length=LINK_KEY_BYTES, opts=child)
+        self.link_signing_key = pulumi.Output.secret(signing_key.base64)
+
+        def table(write: bool = True) -> pulumi.Output[dict]:
+            return pulumi.Output.from_input(args.table_arn).apply(
+                lambda arn: iam.table_statement(arn, args.table_indexes, write=write)
+            )
+
+        sms_statements: list[pulumi.Input[dict]] = [table()]
+        if args.sms_mode is SmsMode.SNS:
+            sms_statements.append(iam.wildcard_statement(["sns:Publish"], sid="TextPhoneNumbers"))
+        sms_sender = deploy_function(
+            name,
+            "sms_sender",
+            defaults=args.defaults,
+            description="Stores the task token, signs the partner link and texts it",
+            environment={
+                ENV["table_name"]: args.table_name,
+                ENV["link_signing_key"]: self.link_signing_key,
+                ENV["link_base_url"]: args.link_base_url,
+                ENV["partner_wait_seconds"]: str(args.partner_wait_seconds),
+                ENV["sms_mode"]: args.sms_mode.value,
+                ENV["sms_region"]: args.sms_region,
+            },
+            statements=pulumi.Output.all(*sms_statements),
+            parent=self,
+        )
+        timeout = deploy_function(
+            name,
+            "timeout",
+            defaults=args.defaults,
+            description="Records that the partner did not answer in time",
+            environment={ENV["table_name"]: args.table_name},
+            statements=pulumi.Output.all(table()),
+            parent=self,
+        )
+        failure = deploy_function(
+            name,
+            "failure",
+            defaults=args.defaults,
+            description="Records a failed confirmation so the customer is still told",
+            environment={ENV["table_name"]: args.table_name},
+            statements=pulumi.Output.all(table()),
+            parent=self,
+        )
+        notification_statements: list[pulumi.Input[dict]] = [table()]
+        if args.notifier is Notifier.BEDROCK:
+            notification_statements.append(
+                pulumi.Output.from_input(args.account_id).apply(
+                    lambda account: iam.statement(
+                        ["bedrock:InvokeModel"],
+                        iam.bedrock_model_arns(args.bedrock_model_id, args.region, account),
+                        sid="WriteMessage",
+                    )
+                )
+            )
+        notification = deploy_function(
+            name,
+            "notification",
+            defaults=args.defaults,
+            description="Writes the customer's Korean notification (Bedrock, or the built-in template)",
+            environment={
+                ENV["table_name"]: args.table_name,
+                ENV["notifier"]: args.notifier.value,
+                ENV["bedrock_model_id"]: args.bedrock_model_id,
+            },
+            statements=pulumi.Output.all(*notification_statements),
+            parent=self,
+        )
+        self.functions = {f.key: f for f in (sms_sender, timeout, failure, notification)}
+
+        if args.own_sms_preferences:
+            aws.sns.SmsPreferences(
+                f"{name}-sms-preferences",
+                region=args.sms_region,
+                default_sms_type="Transactional",
+                monthly_spend_limit=args.sms_monthly_spend_limit,
+                opts=child,
+            )
+
+        executions = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=args.log_group_name,
+            retention_in_days=args.log_retention_days,
+            opts=child,
+        )
+        task_arns = [sms_sender.arn, timeout.arn, failure.arn, notification.arn]
+        role = aws.iam.Role(
+            f"{name}-role",
+            description="partner-confirm workflow",
+            assume_role_policy=pulumi.Output.json_dumps(iam.assume_role_policy("states.amazonaws.com")),
+            opts=child,
+        )
+        role_policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                pulumi.Output.all(*task_arns).apply(lambda arns: iam.state_machine_policy(arns))
+            ),
+            opts=child,
+        )
+        definition = pulumi.Output.all(*task_arns).apply(
+            lambda arns: build_definition(
+                sms_sender_arn=arns[0],
+                timeout_arn=arns[1],
+                failure_arn=arns[2],
+                notification_arn=arns[3],
+                wait_seconds=args.partner_wait_seconds,
+            )
+        )
+        state_machine = aws.sfn.StateMachine(
+            f"{name}-state-machine",
+            type="STANDARD",
+            role_arn=role.arn,
+            definition=pulumi.Output.json_dumps(definition),
+            logging_configuration={
+                "log_destination": executions.arn.apply(lambda arn: f"{arn}:*"),
+                "level": "ALL",
+                # Execution data carries the task token: keep it out of the logs.
+                "include_execution_data": False,
+            },
+            tracing_configuration={"enabled": True},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy]),
+        )
+
+        self.state_machine_arn = state_machine.arn
+        self.state_machine_name = state_machine.name
+        self.function_names = {key: f.name for key, f in self.functions.items()}
+        self.log_group_names = {
+            **{key: f.log_group.name for key, f in self.functions.items()},
+            "workflow": executions.name,
+        }
+        self.register_outputs(
+            {
+                "stateMachineArn": self.state_machine_arn,
+                "functionNames": self.function_names,
+            }
+        )

@@ -1,0 +1,271 @@
+"""Pure builders of the Pulumi program, without the Pulumi runtime: policies, code archive, seed data, site
+helpers, the bot model hash, and the stack settings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pulumi
+import pytest
+from pulumi_mocks import ROOT, stack_config, use_mocks
+
+from components import iam
+from components.api import ROUTES, access_log_format, route_source_arn
+from components.bot import model_hash
+from components.code import source_files
+from components.functions import FUNCTION_KEYS, powertools_layer_arn
+from components.seed_data import RESERVATIONS, item, reservations
+from components.settings import InvalidSettingError, StackSettings, load_settings
+from components.site import config_js, content_security_policy, content_type, site_files
+from handlers.models.intents import INTENTS, IntentDefinition
+
+# --- IAM ----------------------------------------------------------------------------------------------------
+
+
+def test_a_named_statement_refuses_the_wildcard_resource() -> None:
+    with pytest.raises(ValueError, match="wildcard_statement"):
+        iam.statement(["dynamodb:GetItem"], ["*"])
+
+
+def test_a_named_statement_needs_resources() -> None:
+    with pytest.raises(ValueError, match="name its resources"):
+        iam.statement(["dynamodb:GetItem"], [])
+
+
+def test_wildcard_statement_accepts_only_listed_actions() -> None:
+    with pytest.raises(ValueError, match="dynamodb:GetItem"):
+        iam.wildcard_statement(["sns:Publish", "dynamodb:GetItem"], sid="Nope")
+
+
+def test_every_wildcard_action_gives_its_reason() -> None:
+    assert all(reason.strip() for reason in iam.WILDCARD_ACTIONS.values())
+
+
+def test_function_policy_writes_only_to_its_own_log_group() -> None:
+    log_group = "arn:aws:logs:ap-northeast-2:123456789012:log-group:/aws/lambda/x/intake"
+
+    own_logs = iam.function_policy(log_group, [])["Statement"][0]
+
+    assert own_logs["Resource"] == [f"{log_group}:*"]
+    assert own_logs["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+
+
+def test_table_statement_names_the_table_and_each_index() -> None:
+    statement = iam.table_statement("arn:t", ["GSI1", "GSI2"], write=False)
+
+    assert statement["Resource"] == ["arn:t", "arn:t/index/GSI1", "arn:t/index/GSI2"]
+    assert statement["Action"] == ["dynamodb:GetItem", "dynamodb:Query"]
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        (
+            "apac.anthropic.claude-3-haiku-20240307-v1:0",
+            [
+                "arn:aws:bedrock:ap-northeast-2:123456789012:inference-profile/apac.anthropic.claude-3-haiku-20240307-v1:0",
+                "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+            ],
+        ),
+        (
+            "anthropic.claude-3-haiku-20240307-v1:0",
+            ["arn:aws:bedrock:ap-northeast-2::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"],
+        ),
+    ],
+)
+def test_bedrock_arns_cover_profiles_and_plain_models(model: str, expected: list[str]) -> None:
+    assert iam.bedrock_model_arns(model, "ap-northeast-2", "123456789012") == expected
+
+
+def test_bot_alias_arn_is_derived_from_the_bot_arn() -> None:
+    arn = iam.bot_alias_arn("arn:aws:lex:ap-northeast-2:123456789012:bot/BOT1", "ALIAS1")
+
+    assert arn == "arn:aws:lex:ap-northeast-2:123456789012:bot-alias/BOT1/ALIAS1"
+
+
+def test_site_bucket_refuses_plain_http() -> None:
+    deny = iam.site_bucket_policy("arn:aws:s3:::site", "arn:dist")["Statement"][1]
+
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+# --- code archive and functions ----------------------------------------------------------------------------
+
+
+def test_archive_holds_every_entry_module_under_the_package_prefix() -> None:
+    files = source_files(ROOT)
+
+    assert {f"handlers/{key}.py" for key in FUNCTION_KEYS} <= set(files)
+    assert "handlers/__init__.py" in files
+
+
+def test_archive_leaves_out_bytecode(tmp_path: Path) -> None:
+    package = tmp_path / "handlers"
+    (package / "__pycache__").mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "intake.py").write_text("", encoding="utf-8")
+    (package / "__pycache__" / "intake.cpython-311.pyc").write_bytes(b"\0")
+    (package / "stale.pyc").write_bytes(b"\0")
+
+    assert sorted(source_files(tmp_path)) == ["handlers/__init__.py", "handlers/intake.py"]
+
+
+def test_powertools_layer_is_the_arm64_python313_v3_layer() -> None:
+    assert powertools_layer_arn("ap-northeast-2", 27) == (
+        "arn:aws:lambda:ap-northeast-2:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27"
+    )
+
+
+# --- API ------------------------------------------------------------------------------------------------
+
+
+def test_route_source_arn_replaces_path_parameters() -> None:
+    assert route_source_arn("arn:api", "GET /confirm/{token}") == "arn:api/*/GET/confirm/*"
+
+
+def test_routes_reach_only_the_api_functions() -> None:
+    assert set(ROUTES.values()) == {"intake", "partner_response", "status"}
+
+
+def test_access_log_never_records_the_path() -> None:
+    values = " ".join(access_log_format().values())
+
+    assert "$context.path" not in values
+    assert "rawPath" not in values
+
+
+# --- site ---------------------------------------------------------------------------------------------------
+
+
+def test_config_js_sets_the_api_base_url_without_trailing_slash() -> None:
+    assert (
+        config_js("https://api.example/")
+        == 'window.PARTNER_CONFIRM_CONFIG = {"apiBaseUrl": "https://api.example"};\n'
+    )
+
+
+def test_csp_allows_scripts_and_connections_only_where_needed() -> None:
+    directives = dict(
+        part.split(" ", 1) for part in content_security_policy("https://api.example").split("; ")
+    )
+
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'"
+    assert directives["connect-src"] == "'self' https://api.example"
+    assert directives["frame-ancestors"] == "'none'"
+
+
+def test_site_files_skip_a_local_config_js_and_hidden_files(tmp_path: Path) -> None:
+    for name in ("index.html", "config.js", ".DS_Store"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+
+    assert list(site_files(tmp_path)) == ["index.html"]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("a.html", "text/html; charset=utf-8"),
+        ("a.js", "text/javascript; charset=utf-8"),
+        ("a.svg", "image/svg+xml"),
+    ],
+)
+def test_content_types(name: str, expected: str) -> None:
+    assert content_type(Path(name)) == expected
+
+
+# --- bot model and seed data ------------------------------------------------------------------------------
+
+
+def test_model_hash_changes_with_any_utterance() -> None:
+    first = INTENTS[0]
+    edited = (replace(first, utterances=(*first.utterances, "새 문장")), *INTENTS[1:])
+
+    assert model_hash(edited) != model_hash()
+    assert model_hash(INTENTS) == model_hash()
+
+
+@pytest.mark.parametrize("intent", INTENTS, ids=lambda d: d.lex_name)
+def test_each_intent_has_at_least_fifteen_distinct_korean_utterances(intent: IntentDefinition) -> None:
+    utterances = intent.utterances
+
+    assert len(set(utterances)) == len(utterances) >= 15
+    assert all(re.search(r"[가-힣]", u) for u in utterances)
+
+
+def test_seed_reservations_are_korean_e164_and_unique() -> None:
+    numbers = [row.reservation_number for row in RESERVATIONS]
+
+    assert len(set(numbers)) == len(numbers) >= 5
+    for row in RESERVATIONS:
+        assert re.fullmatch(r"\+8210\d{8}", row.customer_phone)
+        assert re.fullmatch(r"\+8210\d{8}", row.partner_phone)
+        assert re.search(r"[가-힣]", row.partner_name)
+
+
+def test_seed_items_carry_gsi1_keys_only_for_the_reservation_lookup() -> None:
+    row = RESERVATIONS[0]
+
+    assert (item(row)["GSI1PK"], item(row)["GSI1SK"]) == (row.reservation_number, row.customer_phone)
+
+
+def test_partner_phone_override_leaves_the_declared_rows_alone() -> None:
+    overridden = reservations("+821099990000")
+
+    assert {row.partner_phone for row in overridden} == {"+821099990000"}
+    assert RESERVATIONS[0].partner_phone != "+821099990000"
+
+
+# --- settings -------------------------------------------------------------------------------------------
+
+
+def _settings(config: dict[str, str]) -> StackSettings:
+    use_mocks("dev", config)
+    return load_settings(pulumi.Config(), pulumi.Config("aws"))
+
+
+@pytest.mark.parametrize("stack", ["dev", "demo"])
+def test_stack_files_load_into_settings(stack: str) -> None:
+    settings = _settings(stack_config(stack))
+
+    assert settings.region == "ap-northeast-2"
+    assert settings.partner_wait_seconds == 300
+    assert settings.api_throttle.rate_limit > 0
+
+
+def test_unset_settings_take_the_documented_defaults() -> None:
+    settings = _settings({"aws:region": "ap-northeast-2", "partner-confirm:powertoolsLayerVersion": "27"})
+
+    assert (settings.sms_region, settings.partner_wait_seconds, settings.rate_limit_per_minute) == (
+        "ap-northeast-1",
+        300,
+        100,
+    )
+    assert settings.own_sms_preferences is False
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("partner-confirm:partnerWaitSeconds", "forever"),
+        ("partner-confirm:smsMode", "fax"),
+        ("partner-confirm:logRetentionDays", "10"),
+        ("partner-confirm:apiThrottle", '{"rateLimit": 0, "burstLimit": 10}'),
+        ("partner-confirm:seedPartnerPhone", "010-1234-5678"),
+    ],
+)
+def test_a_bad_value_fails_with_the_setting_named(key: str, value: str) -> None:
+    config = {**stack_config("dev"), key: value}
+
+    with pytest.raises(InvalidSettingError, match=re.escape(key)):
+        _settings(config)
+
+
+def test_a_missing_region_is_named() -> None:
+    config = {k: v for k, v in stack_config("dev").items() if k != "aws:region"}
+
+    with pytest.raises(InvalidSettingError, match="aws:region"):
+        _settings(config)

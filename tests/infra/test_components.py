@@ -1,0 +1,480 @@
+"""Each component under Pulumi mocks: the resources it declares and their key properties."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from component_harness import Built, defaults, is_secret, resolve
+from pulumi_mocks import ACCOUNT, BOT_ALIAS_ID, REGION, ROOT
+
+from components.api import PartnerApi, PartnerApiArgs
+from components.bot import IntakeBot, IntakeBotArgs, model_hash
+from components.functions import ASYNC_RETRIES
+from components.seed_data import RESERVATIONS
+from components.site import StaticSite, StaticSiteArgs
+from components.table import ConfirmationTable, ConfirmationTableArgs
+from components.workflow import CallbackWorkflow, CallbackWorkflowArgs
+from handlers.models.intents import INTENTS
+from handlers.settings import Notifier, SmsMode
+from handlers.store import schema
+
+TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/confirmations"
+SITE_ORIGIN = "https://d111111abcdef8.cloudfront.net"
+
+
+# --- ConfirmationTable ----------------------------------------------------------------------------------
+
+
+def build_table(**overrides: Any) -> Built:
+    def build() -> dict[str, Any]:
+        table = ConfirmationTable("table", ConfirmationTableArgs(**overrides))
+        return {"name": table.table_name, "arn": table.table_arn}
+
+    return resolve(build)
+
+
+def test_table_is_on_demand_with_the_schema_keys_ttl_recovery_and_encryption() -> None:
+    built = build_table(deletion_protection=True)
+    table = built.inputs("table-table")
+
+    assert table["billingMode"] == "PAY_PER_REQUEST"
+    assert (table["hashKey"], table["rangeKey"]) == (schema.PARTITION_KEY, schema.SORT_KEY)
+    assert {a["name"]: a["type"] for a in table["attributes"]} == schema.ATTRIBUTE_TYPES
+    assert table["ttl"] == {"attributeName": schema.TTL_ATTRIBUTE, "enabled": True}
+    assert table["pointInTimeRecovery"] == {"enabled": True}
+    assert table["serverSideEncryption"] == {"enabled": True}
+    assert table["deletionProtectionEnabled"] is True
+    assert built.outputs["arn"].startswith("arn:aws:dynamodb:")
+
+
+def test_table_indexes_use_key_schemas_from_the_schema_module() -> None:
+    indexes = build_table().inputs("table-table")["globalSecondaryIndexes"]
+
+    declared = {
+        index["name"]: tuple(key["attributeName"] for key in index["keySchemas"]) for index in indexes
+    }
+    assert declared == schema.INDEXES
+    assert all("hashKey" not in index and index["projectionType"] == "ALL" for index in indexes)
+
+
+def test_demo_reservations_are_loaded_with_sparse_gsi1_keys() -> None:
+    built = build_table(seed_demo_data=True)
+    items = {
+        json.loads(item["item"])["PK"]["S"]: json.loads(item["item"])
+        for item in built.of_type("aws:dynamodb/tableItem:TableItem")
+    }
+
+    assert sorted(items) == sorted(f"RES#{row.reservation_number}" for row in RESERVATIONS)
+    for row in RESERVATIONS:
+        item = items[f"RES#{row.reservation_number}"]
+        assert item["GSI1PK"] == {"S": row.reservation_number}
+        assert item["GSI1SK"] == {"S": row.customer_phone}
+
+
+def test_no_reservations_without_the_seed_setting() -> None:
+    assert build_table(seed_demo_data=False).of_type("aws:dynamodb/tableItem:TableItem") == []
+
+
+def test_seed_partner_phone_reaches_every_demo_partner() -> None:
+    built = build_table(seed_demo_data=True, seed_partner_phone="+821011112222")
+    phones = {
+        json.loads(i["item"])["partnerPhone"]["S"] for i in built.of_type("aws:dynamodb/tableItem:TableItem")
+    }
+
+    assert phones == {"+821011112222"}
+
+
+# --- IntakeBot -----------------------------------------------------------------------------------------
+
+
+def build_bot() -> Built:
+    def build() -> dict[str, Any]:
+        bot = IntakeBot("bot", IntakeBotArgs(region=REGION))
+        return {"id": bot.bot_id, "alias": bot.bot_alias_id, "aliasArn": bot.bot_alias_arn}
+
+    return resolve(build)
+
+
+def test_bot_has_the_korean_locale_and_the_three_intents() -> None:
+    built = build_bot()
+    intents = built.of_type("aws:lex/v2modelsIntent:V2modelsIntent")
+
+    assert built.inputs("bot-locale")["localeId"] == "ko_KR"
+    assert {i["name"]: len(i["sampleUtterances"]) for i in intents} == {
+        d.lex_name: len(d.utterances) for d in INTENTS
+    }
+    assert all(i["localeId"] == "ko_KR" and i["botVersion"] == "DRAFT" for i in intents)
+
+
+def test_bot_release_carries_bot_locale_and_model_hash_and_outputs_the_alias() -> None:
+    built = build_bot()
+    release = built.inputs("bot-release")
+
+    assert release["botId"] == built.outputs["id"]
+    assert (release["localeId"], release["modelHash"], release["region"]) == ("ko_KR", model_hash(), REGION)
+    assert built.mocks.named("bot-release").typ == "pulumi-python:dynamic:Resource"
+    assert built.outputs["alias"] == BOT_ALIAS_ID
+    assert (
+        built.outputs["aliasArn"]
+        == f"arn:aws:lex:{REGION}:{ACCOUNT}:bot-alias/{built.outputs['id']}/{BOT_ALIAS_ID}"
+    )
+
+
+def test_bot_role_is_trusted_by_lex_only() -> None:
+    trust = json.loads(build_bot().inputs("bot-role")["assumeRolePolicy"])
+
+    assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "lexv2.amazonaws.com"}]
+
+
+# --- CallbackWorkflow ------------------------------------------------------------------------------------
+
+
+def workflow_args(**overrides: Any) -> CallbackWorkflowArgs:
+    values: dict[str, Any] = {
+        "defaults": defaults(),
+        "table_name": "confirmations",
+        "table_arn": TABLE_ARN,
+        "table_indexes": tuple(schema.INDEXES),
+        "link_base_url": f"{SITE_ORIGIN}/r/",
+        "partner_wait_seconds": 240,
+        "sms_mode": SmsMode.SNS,
+        "sms_region": "ap-northeast-1",
+        "own_sms_preferences": False,
+        "sms_monthly_spend_limit": 1,
+        "notifier": Notifier.BEDROCK,
+        "bedrock_model_id": "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+        "region": REGION,
+        "account_id": ACCOUNT,
+        "log_retention_days": 30,
+        "log_group_name": "/aws/vendedlogs/states/partner-confirm-test",
+    }
+    return CallbackWorkflowArgs(**{**values, **overrides})
+
+
+def build_workflow(**overrides: Any) -> Built:
+    def build() -> dict[str, Any]:
+        workflow = CallbackWorkflow("workflow", workflow_args(**overrides))
+        return {
+            "arn": workflow.state_machine_arn,
+            "key": workflow.link_signing_key,
+            "keySecret": pulumi.Output.from_input(workflow.link_signing_key.is_secret()),
+        }
+
+    return resolve(build)
+
+
+def policy_of(built: Built, name: str) -> list[dict[str, Any]]:
+    return list(json.loads(built.inputs(name)["policy"])["Statement"])
+
+
+def test_state_machine_is_standard_traced_and_logs_without_execution_data() -> None:
+    machine = build_workflow().inputs("workflow-state-machine")
+
+    assert machine["type"] == "STANDARD"
+    assert machine["tracingConfiguration"] == {"enabled": True}
+    logging = machine["loggingConfiguration"]
+    assert logging["logDestination"].endswith(":log-group:/aws/vendedlogs/states/partner-confirm-test:*")
+    assert logging["includeExecutionData"] is False
+
+
+def test_state_machine_waits_the_configured_time_on_its_own_sms_function() -> None:
+    built = build_workflow(partner_wait_seconds=240)
+    definition = json.loads(built.inputs("workflow-state-machine")["definition"])
+    sms_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:workflow-sms-sender-0a1b2c3"
+
+    assert definition["States"]["NotifyPartner"]["TimeoutSeconds"] == 240
+    assert definition["States"]["NotifyPartner"]["Parameters"]["FunctionName"] == sms_arn
+
+
+def test_workflow_role_may_invoke_exactly_its_four_functions() -> None:
+    (invoke, *_) = policy_of(build_workflow(), "workflow-policy")
+
+    assert invoke["Action"] == ["lambda:InvokeFunction"]
+    assert sorted(arn.rsplit(":", 1)[-1] for arn in invoke["Resource"]) == sorted(
+        f"workflow-{key}-0a1b2c3" for key in ("sms-sender", "timeout", "failure", "notification")
+    )
+
+
+def test_sms_sender_gets_link_settings_and_a_secret_generated_key() -> None:
+    built = build_workflow()
+    variables = built.inputs("workflow-sms-sender")["environment"]["variables"]
+
+    assert variables["LINK_BASE_URL"] == f"{SITE_ORIGIN}/r/"
+    assert (variables["PARTNER_WAIT_SECONDS"], variables["SMS_MODE"], variables["SMS_REGION"]) == (
+        "240",
+        "sns",
+        "ap-northeast-1",
+    )
+    assert variables["LINK_SIGNING_KEY"] == built.outputs["key"]
+    assert built.outputs["keySecret"] is True
+    assert is_secret(built.raw_inputs("workflow-sms-sender")["environment"])
+    assert built.inputs("workflow-link-signing-key")["length"] == 32
+
+
+@pytest.mark.parametrize(("mode", "texts"), [(SmsMode.SNS, True), (SmsMode.LOG, False)])
+def test_sms_publish_is_granted_only_when_texting(mode: SmsMode, texts: bool) -> None:
+    actions = {
+        a for s in policy_of(build_workflow(sms_mode=mode), "workflow-sms-sender-policy") for a in s["Action"]
+    }
+
+    assert ("sns:Publish" in actions) is texts
+
+
+@pytest.mark.parametrize(("notifier", "calls_model"), [(Notifier.BEDROCK, True), (Notifier.TEMPLATE, False)])
+def test_bedrock_is_granted_only_to_a_model_notifier(notifier: Notifier, calls_model: bool) -> None:
+    statements = policy_of(build_workflow(notifier=notifier), "workflow-notification-policy")
+    bedrock = [s for s in statements if s["Action"] == ["bedrock:InvokeModel"]]
+
+    assert bool(bedrock) is calls_model
+    if calls_model:
+        assert bedrock[0]["Resource"] == [
+            f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/global.anthropic.claude-haiku-4-5-20251001-v1:0",
+            "arn:aws:bedrock:*::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0",
+        ]
+
+
+@pytest.mark.parametrize("owns", [True, False])
+def test_sms_preferences_belong_to_the_owning_stack_only(owns: bool) -> None:
+    built = build_workflow(own_sms_preferences=owns)
+    preferences = built.of_type("aws:sns/smsPreferences:SmsPreferences")
+
+    assert preferences == (
+        [{"region": "ap-northeast-1", "defaultSmsType": "Transactional", "monthlySpendLimit": 1}]
+        if owns
+        else []
+    )
+
+
+def test_every_workflow_function_is_python313_arm64_traced_with_json_logs() -> None:
+    built = build_workflow()
+
+    for key in ("sms-sender", "timeout", "failure", "notification"):
+        function = built.inputs(f"workflow-{key}")
+        assert (function["runtime"], function["architectures"]) == ("python3.13", ["arm64"])
+        assert (function["memorySize"], function["timeout"]) == (512, 30)
+        assert function["tracingConfig"] == {"mode": "Active"}
+        assert function["loggingConfig"]["logFormat"] == "JSON"
+        assert function["loggingConfig"]["logGroup"] == built.inputs(f"workflow-{key}-logs")["name"]
+        assert built.inputs(f"workflow-{key}-logs")["retentionInDays"] == 14
+        assert (
+            built.inputs(f"workflow-{key}-async")["maximumRetryAttempts"]
+            == ASYNC_RETRIES[key.replace("-", "_")]
+        )
+
+
+# --- PartnerApi ------------------------------------------------------------------------------------------
+
+
+def build_api() -> Built:
+    def build() -> dict[str, Any]:
+        api = PartnerApi(
+            "api",
+            PartnerApiArgs(
+                defaults=defaults(),
+                table_name="confirmations",
+                table_arn=TABLE_ARN,
+                table_indexes=tuple(schema.INDEXES),
+                state_machine_arn=f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:callback",
+                link_signing_key=pulumi.Output.secret("key"),
+                bot_id="BOT0000001",
+                bot_alias_id=BOT_ALIAS_ID,
+                bot_alias_arn=f"arn:aws:lex:{REGION}:{ACCOUNT}:bot-alias/BOT0000001/{BOT_ALIAS_ID}",
+                bot_locale_id="ko_KR",
+                intent_confidence_threshold=0.6,
+                rate_limit_per_minute=100,
+                allowed_origin=SITE_ORIGIN,
+                throttle_rate_limit=25.0,
+                throttle_burst_limit=50,
+                log_retention_days=14,
+                access_log_group_name="/aws/apigateway/partner-confirm-test",
+            ),
+        )
+        return {"url": api.api_url}
+
+    return resolve(build)
+
+
+def test_api_is_http_with_cors_for_the_site_origin_only() -> None:
+    built = build_api()
+    api = built.inputs("api-api")
+
+    assert api["protocolType"] == "HTTP"
+    assert api["corsConfiguration"]["allowOrigins"] == [SITE_ORIGIN]
+    assert built.outputs["url"] == f"https://a1b2c3d4e5.execute-api.{REGION}.amazonaws.com"
+
+
+def test_stage_sets_both_throttling_values_and_logs_route_keys_not_paths() -> None:
+    stage = build_api().inputs("api-stage")
+    log_format = json.loads(stage["accessLogSettings"]["format"])
+
+    assert (stage["name"], stage["autoDeploy"]) == ("$default", True)
+    settings = stage["defaultRouteSettings"]
+    assert (settings["throttlingRateLimit"], settings["throttlingBurstLimit"]) == (25.0, 50)
+    assert log_format["routeKey"] == "$context.routeKey"
+    assert not any("path" in value.lower() for value in log_format.values())
+
+
+def test_lambda_permissions_are_scoped_to_each_route_of_this_api() -> None:
+    built = build_api()
+    sources = sorted(p["sourceArn"] for p in built.of_type("aws:lambda/permission:Permission"))
+    execution = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:a1b2c3d4e5"
+
+    assert sources == sorted(
+        f"{execution}/*/{route}" for route in ("POST/chat", "GET/confirm/*", "POST/respond", "GET/requests/*")
+    )
+    assert {p["principal"] for p in built.of_type("aws:lambda/permission:Permission")} == {
+        "apigateway.amazonaws.com"
+    }
+
+
+def test_intake_hands_over_to_the_orchestrator_only() -> None:
+    built = build_api()
+    intake = built.inputs("api-intake")["environment"]["variables"]
+    invoke = [s for s in policy_of(built, "api-intake-policy") if s["Action"] == ["lambda:InvokeFunction"]]
+
+    assert intake["ORCHESTRATOR_FUNCTION"] == "api-orchestrator-0a1b2c3"
+    assert invoke == [
+        {
+            "Sid": "HandOver",
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunction"],
+            "Resource": [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:api-orchestrator-0a1b2c3"],
+        }
+    ]
+    assert (intake["BOT_ALIAS_ID"], intake["INTENT_CONFIDENCE_THRESHOLD"], intake["ALLOWED_ORIGIN"]) == (
+        BOT_ALIAS_ID,
+        "0.6",
+        SITE_ORIGIN,
+    )
+
+
+def test_status_function_only_reads_the_table() -> None:
+    statements = policy_of(build_api(), "api-status-policy")
+    table = next(s for s in statements if s.get("Sid") == "Table")
+
+    assert table["Action"] == ["dynamodb:GetItem", "dynamodb:Query"]
+
+
+def test_orchestrator_starts_the_workflow_it_is_given() -> None:
+    built = build_api()
+    start = next(s for s in policy_of(built, "api-orchestrator-policy") if s.get("Sid") == "StartWorkflow")
+
+    assert start["Resource"] == [f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:callback"]
+    assert (
+        built.inputs("api-orchestrator")["environment"]["variables"]["STATE_MACHINE_ARN"]
+        == start["Resource"][0]
+    )
+
+
+# --- StaticSite ------------------------------------------------------------------------------------------
+
+
+def build_site(site_dir: Path) -> Built:
+    def build() -> dict[str, Any]:
+        site = StaticSite(
+            "site",
+            StaticSiteArgs(
+                site_dir=site_dir,
+                api_url="https://a1b2c3d4e5.execute-api.ap-northeast-2.amazonaws.com",
+                region=REGION,
+            ),
+        )
+        return {"origin": site.origin, "links": site.partner_link_base, "bucket": site.bucket_name}
+
+    return resolve(build)
+
+
+@pytest.fixture
+def site_dir(tmp_path: Path) -> Path:
+    (tmp_path / "index.html").write_text("<!doctype html><title>문의</title>", encoding="utf-8")
+    (tmp_path / "confirm.html").write_text("<!doctype html><title>확인</title>", encoding="utf-8")
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "app.css").write_text("body{}", encoding="utf-8")
+    (tmp_path / "config.js").write_text(
+        "window.PARTNER_CONFIRM_CONFIG = {apiBaseUrl: '/api'};", encoding="utf-8"
+    )
+    return tmp_path
+
+
+def test_bucket_is_private_owner_enforced_and_encrypted(site_dir: Path) -> None:
+    built = build_site(site_dir)
+
+    block = built.inputs("site-public-access-block")
+    assert all(
+        block[key]
+        for key in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    )
+    assert built.inputs("site-ownership")["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    (rule,) = built.inputs("site-encryption")["rules"]
+    assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
+
+
+def test_only_this_distribution_reads_the_bucket_through_origin_access_control(site_dir: Path) -> None:
+    built = build_site(site_dir)
+    policy = json.loads(built.inputs("site-policy")["policy"])
+    (origin,) = built.inputs("site-cdn")["origins"]
+
+    allow = policy["Statement"][0]
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert (
+        allow["Condition"]["StringEquals"]["AWS:SourceArn"]
+        == f"arn:aws:cloudfront::{ACCOUNT}:distribution/E2EXAMPLE"
+    )
+    assert origin["originAccessControlId"] == "site-oac-id"
+    assert built.inputs("site-oac")["signingBehavior"] == "always"
+
+
+def test_distribution_is_https_only_and_rewrites_partner_links(site_dir: Path) -> None:
+    built = build_site(site_dir)
+    distribution = built.inputs("site-cdn")
+    (partner_links,) = distribution["orderedCacheBehaviors"]
+
+    assert distribution["defaultCacheBehavior"]["viewerProtocolPolicy"] == "https-only"
+    assert partner_links["pathPattern"] == "/r/*"
+    assert partner_links["viewerProtocolPolicy"] == "https-only"
+    assert partner_links["functionAssociations"] == [
+        {
+            "eventType": "viewer-request",
+            "functionArn": f"arn:aws:cloudfront::{ACCOUNT}:function/site-partner-link-rewrite-0a1b2c3",
+        }
+    ]
+    assert "/confirm.html" in built.inputs("site-partner-link-rewrite")["code"]
+    assert built.outputs["links"] == f"{SITE_ORIGIN}/r/"
+
+
+def test_pages_send_security_headers_and_partner_links_are_never_stored(site_dir: Path) -> None:
+    built = build_site(site_dir)
+    pages = built.inputs("site-headers")["securityHeadersConfig"]
+    links = built.inputs("site-partner-link-headers")
+
+    assert pages["referrerPolicy"] == {"referrerPolicy": "no-referrer", "override": True}
+    csp = pages["contentSecurityPolicy"]["contentSecurityPolicy"]
+    assert csp.startswith("default-src 'self';")
+    assert f"connect-src 'self' https://*.execute-api.{REGION}.amazonaws.com" in csp
+    assert links["securityHeadersConfig"] == pages
+    assert links["customHeadersConfig"]["items"] == [
+        {"header": "Cache-Control", "value": "no-store", "override": True}
+    ]
+
+
+def test_every_site_file_is_uploaded_with_its_type_and_config_js_is_generated(site_dir: Path) -> None:
+    built = build_site(site_dir)
+    objects = {o["key"]: o for o in built.of_type("aws:s3/bucketObjectv2:BucketObjectv2")}
+
+    assert sorted(objects) == ["assets/app.css", "config.js", "confirm.html", "index.html"]
+    assert objects["index.html"]["contentType"] == "text/html; charset=utf-8"
+    assert objects["assets/app.css"]["contentType"] == "text/css; charset=utf-8"
+    assert objects["config.js"]["content"] == (
+        'window.PARTNER_CONFIRM_CONFIG = {"apiBaseUrl": "https://a1b2c3d4e5.execute-api.ap-northeast-2.amazonaws.com"};\n'
+    )
+
+
+def test_the_real_site_directory_is_published() -> None:
+    built = build_site(ROOT / "site")
+    keys = {o["key"] for o in built.of_type("aws:s3/bucketObjectv2:BucketObjectv2")}
+
+    assert {"index.html", "config.js"} <= keys

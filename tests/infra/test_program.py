@@ -1,0 +1,182 @@
+"""The whole program (`__main__.py`) under Pulumi mocks, once per stack file, each in its own process."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.functions import FUNCTION_KEYS, handler_path
+from components.iam import WILDCARD_ACTIONS
+from components.settings import StackSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+STACKS = ("dev", "demo")
+# ARNs of resources AWS owns, named in IAM on purpose: the Bedrock model and its inference profile.
+EXTERNAL_ARN = re.compile(r"^arn:aws:bedrock:[^:]*:\d*:(foundation-model|inference-profile)/")
+ARN = re.compile(r"arn:aws:[a-z0-9-]+:[^\"\s,]*")
+
+
+@cache
+def _evaluate(stack: str) -> dict[str, Any]:
+    result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        [sys.executable, str(ROOT / "tests" / "infra" / "evaluate_program.py"), stack],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, f"the program failed for stack {stack}:\n{result.stderr[-4000:]}"
+    return dict(json.loads(result.stdout))
+
+
+@pytest.fixture(params=STACKS)
+def program(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return _evaluate(request.param)
+
+
+def of_type(program: dict[str, Any], typ: str) -> list[dict[str, Any]]:
+    return [resource for resource in program["resources"] if resource["type"] == typ]
+
+
+def policies(program: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for resource in of_type(program, "aws:iam/rolePolicy:RolePolicy"):
+        yield resource["name"], json.loads(resource["inputs"]["policy"])
+
+
+def statements(program: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, document in policies(program):
+        for statement in document["Statement"]:
+            yield name, statement
+
+
+def program_arns(program: dict[str, Any]) -> set[str]:
+    arns = {r["outputs"]["arn"] for r in program["resources"] if isinstance(r["outputs"].get("arn"), str)}
+    (bot,) = of_type(program, "aws:lex/v2modelsBot:V2modelsBot")
+    (release,) = of_type(program, "pulumi-python:dynamic:Resource")
+    alias = f"{bot['outputs']['arn'].replace(':bot/', ':bot-alias/')}/{release['outputs']['botAliasId']}"
+    return arns | {alias}
+
+
+def owner(arn: str) -> str:
+    """The resource an IAM resource entry points into: drop `:*`, `/*` and DynamoDB index suffixes."""
+    arn = re.sub(r"(:\*|/\*)$", "", arn)
+    return re.sub(r"/index/[^/]+$", "", arn)
+
+
+def test_program_exports_what_operators_need(program: dict[str, Any]) -> None:
+    exports = program["exports"]
+
+    assert exports["customerPageUrl"] == "https://d111111abcdef8.cloudfront.net/"
+    assert exports["partnerLinkBase"] == "https://d111111abcdef8.cloudfront.net/r/"
+    assert re.fullmatch(r"https://[a-z0-9]+\.execute-api\.ap-northeast-2\.amazonaws\.com", exports["apiUrl"])
+    for name in ("tableName", "stateMachineArn", "botId", "botAliasId", "siteBucketName", "distributionId"):
+        assert exports[name], f"export {name} is empty"
+    assert set(FUNCTION_KEYS) <= set(exports["logGroupNames"])
+
+
+def test_program_builds_the_five_components(program: dict[str, Any]) -> None:
+    types = {r["type"] for r in program["resources"] if r["type"].startswith("partnerconfirm:")}
+
+    assert types == {
+        f"partnerconfirm:index:{name}"
+        for name in ("ConfirmationTable", "IntakeBot", "CallbackWorkflow", "PartnerApi", "StaticSite")
+    }
+
+
+def test_every_function_runs_its_entry_module_with_its_own_role(program: dict[str, Any]) -> None:
+    functions = of_type(program, "aws:lambda/function:Function")
+    handlers = sorted(f["inputs"]["handler"] for f in functions)
+
+    assert handlers == sorted(handler_path(key) for key in FUNCTION_KEYS)
+    assert len({f["inputs"]["role"] for f in functions}) == len(functions)
+    for function in functions:
+        module = function["inputs"]["handler"].rsplit(".", 1)[0].replace(".", "/") + ".py"
+        assert module in function["inputs"]["code"]["archive"], f"{module} is not in the code archive"
+
+
+def test_every_route_points_at_an_existing_function(program: dict[str, Any]) -> None:
+    integrations = {i["id"]: i for i in of_type(program, "aws:apigatewayv2/integration:Integration")}
+    invoke_arns = {f["outputs"]["invokeArn"] for f in of_type(program, "aws:lambda/function:Function")}
+    routes = of_type(program, "aws:apigatewayv2/route:Route")
+
+    assert sorted(r["inputs"]["routeKey"] for r in routes) == sorted(
+        ["POST /chat", "GET /confirm/{token}", "POST /respond", "GET /requests/{requestId}"]
+    )
+    for route in routes:
+        integration = integrations[route["inputs"]["target"].removeprefix("integrations/")]
+        assert integration["inputs"]["integrationUri"] in invoke_arns, route["inputs"]["routeKey"]
+        assert integration["inputs"]["payloadFormatVersion"] == "2.0"
+
+
+def test_every_arn_in_the_state_machine_belongs_to_the_program(program: dict[str, Any]) -> None:
+    (machine,) = of_type(program, "aws:sfn/stateMachine:StateMachine")
+    arns = set(ARN.findall(machine["inputs"]["definition"])) - {
+        "arn:aws:states:::lambda:invoke.waitForTaskToken"
+    }
+    function_arns = {f["outputs"]["arn"] for f in of_type(program, "aws:lambda/function:Function")}
+
+    assert arns, "the definition names no function"
+    assert arns <= function_arns
+
+
+def test_every_arn_in_iam_statements_belongs_to_the_program(program: dict[str, Any]) -> None:
+    known = program_arns(program)
+
+    for name, statement in statements(program):
+        resources = statement["Resource"]
+        for arn in [resources] if isinstance(resources, str) else resources:
+            if arn == "*" or EXTERNAL_ARN.match(arn):
+                continue
+            assert owner(arn) in known, f"{name}: {arn} is not a resource of the program"
+
+
+def test_no_iam_statement_grants_more_than_the_listed_wildcards(program: dict[str, Any]) -> None:
+    for name, statement in statements(program):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not any(action.endswith("*") for action in actions), f"{name}: wildcard action in {actions}"
+        if statement["Resource"] == "*" or "*" in statement["Resource"]:
+            assert set(actions) <= set(WILDCARD_ACTIONS), (
+                f"{name}: {actions} on * are not in WILDCARD_ACTIONS"
+            )
+
+
+def test_only_the_link_functions_receive_the_signing_key_and_keep_it_secret(program: dict[str, Any]) -> None:
+    holders = [
+        f
+        for f in of_type(program, "aws:lambda/function:Function")
+        if "LINK_SIGNING_KEY" in f["inputs"]["environment"]["variables"]
+    ]
+
+    assert {f["inputs"]["handler"] for f in holders} == {
+        handler_path("sms_sender"),
+        handler_path("partner_response"),
+    }
+    assert all("environment" in f["secretInputs"] for f in holders)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_file_holds_known_settings_and_no_secret(stack: str) -> None:
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"]
+    known = {f"partner-confirm:{field.alias}" for field in StackSettings.model_fields.values()} | {
+        "aws:region"
+    }
+
+    assert set(config) <= known, f"unknown settings: {set(config) - known}"
+    assert not any(isinstance(value, dict) and "secure" in value for value in config.values())
+    assert config["aws:region"] == "ap-northeast-2"
+
+
+def test_exactly_one_stack_owns_the_account_sms_preferences() -> None:
+    owners = [stack for stack in STACKS if of_type(_evaluate(stack), "aws:sns/smsPreferences:SmsPreferences")]
+
+    assert len(owners) == 1
