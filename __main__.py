@@ -12,6 +12,7 @@ from components.api import PartnerApi, PartnerApiArgs
 from components.bot import IntakeBot, IntakeBotArgs
 from components.code import code_archive
 from components.functions import FunctionDefaults, powertools_layer_arn
+from components.monitoring import Monitoring, MonitoringArgs
 from components.settings import load_settings
 from components.site import StaticSite, StaticSiteArgs
 from components.table import ConfirmationTable, ConfirmationTableArgs
@@ -99,6 +100,18 @@ api = PartnerApi(
     ),
 )
 resolve_api_url(api.api_url)
+monitoring = Monitoring(
+    "monitoring",
+    MonitoringArgs(
+        function_names={**workflow.function_names, **api.function_names},
+        state_machine_arn=workflow.state_machine_arn,
+        api_id=api.api_id,
+        api_stage=api.stage_name,
+        table_name=table.table_name,
+        region=settings.region,
+        alarm_email=settings.alarm_email,
+    ),
+)
 
 pulumi.export("customerPageUrl", site.origin.apply(lambda origin: f"{origin}/"))
 pulumi.export("partnerLinkBase", site.partner_link_base)
@@ -110,3 +123,5 @@ pulumi.export("botAliasId", bot.bot_alias_id)
 pulumi.export("logGroupNames", {**workflow.log_group_names, **api.log_group_names})
 pulumi.export("siteBucketName", site.bucket_name)
 pulumi.export("distributionId", site.distribution_id)
+pulumi.export("dashboardUrl", monitoring.dashboard_url)
+pulumi.export("alarmTopicArn", monitoring.alarm_topic_arn)

@@ -61,6 +61,8 @@ def computed_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
             "arn": f"arn:aws:s3:::{name}",
             "bucketRegionalDomainName": f"{name}.s3.{REGION}.amazonaws.com",
         }
+    if typ == "aws:sns/topic:Topic":
+        return {"name": name, "arn": f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}"}
     if typ == "aws:lex/v2modelsBot:V2modelsBot":
         return {"arn": f"arn:aws:lex:{REGION}:{ACCOUNT}:bot/BOT0000001"}
     if typ == "pulumi-python:dynamic:Resource":

@@ -79,17 +79,33 @@ def test_program_exports_what_operators_need(program: dict[str, Any]) -> None:
     assert exports["customerPageUrl"] == "https://d111111abcdef8.cloudfront.net/"
     assert exports["partnerLinkBase"] == "https://d111111abcdef8.cloudfront.net/r/"
     assert re.fullmatch(r"https://[a-z0-9]+\.execute-api\.ap-northeast-2\.amazonaws\.com", exports["apiUrl"])
-    for name in ("tableName", "stateMachineArn", "botId", "botAliasId", "siteBucketName", "distributionId"):
+    for name in (
+        "tableName",
+        "stateMachineArn",
+        "botId",
+        "botAliasId",
+        "siteBucketName",
+        "distributionId",
+        "dashboardUrl",
+        "alarmTopicArn",
+    ):
         assert exports[name], f"export {name} is empty"
     assert set(FUNCTION_KEYS) <= set(exports["logGroupNames"])
 
 
-def test_program_builds_the_five_components(program: dict[str, Any]) -> None:
+def test_program_builds_the_five_components_and_their_monitoring(program: dict[str, Any]) -> None:
     types = {r["type"] for r in program["resources"] if r["type"].startswith("partnerconfirm:")}
 
     assert types == {
         f"partnerconfirm:index:{name}"
-        for name in ("ConfirmationTable", "IntakeBot", "CallbackWorkflow", "PartnerApi", "StaticSite")
+        for name in (
+            "ConfirmationTable",
+            "IntakeBot",
+            "CallbackWorkflow",
+            "PartnerApi",
+            "StaticSite",
+            "Monitoring",
+        )
     }
 
 

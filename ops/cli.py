@@ -1,0 +1,236 @@
+"""`python -m ops`: what an operator asks of a running stack, on AWS or on the local runtime.
+
+    python -m ops requests --status SMSSent --since 1h     requests by status and time (GSI2)
+    python -m ops show <requestId>                         one request and its full timeline
+    python -m ops outputs                                  the stack outputs
+    python -m ops cost                                     expected monthly cost at 100, 1,000, 10,000 a day
+    python -m ops profile --endpoint URL --write           re-count the calls a flow makes (local runtime)
+
+AWS: default credentials; the table comes from `--table` or the stack outputs (`--stack`, with the Pulumi
+CLI, or `--outputs-file`). Local runtime: `--endpoint http://127.0.0.1:8000` (or AWS_ENDPOINT_URL).
+Every command takes `--json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ops import render
+from ops.stack import OpsError, Target
+
+
+def _target_options() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    where = options.add_argument_group("where to look")
+    where.add_argument("--endpoint", help="the local runtime (default: $AWS_ENDPOINT_URL; none: AWS)")
+    where.add_argument("--region", help="AWS region (default: the AWS configuration)")
+    where.add_argument("--stack", help="Pulumi stack whose outputs to read (with the Pulumi CLI)")
+    where.add_argument("--outputs-file", help="stack outputs as JSON (pulumi stack output --json)")
+    where.add_argument("--table", help="the table name (default: the stack output tableName)")
+    return options
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ops", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    shared = [_target_options()]
+
+    listing = commands.add_parser("requests", parents=shared, help="requests by status and time")
+    listing.add_argument(
+        "--status", action="append", help="Created, SMSSent, Opened, Responded, Timeout, Failed"
+    )
+    listing.add_argument("--since", default="24h", help="30m, 1h, 2d or an ISO 8601 time (default: 24h)")
+    listing.add_argument("--limit", type=int, default=50, help="at most this many rows (default: 50)")
+
+    show = commands.add_parser("show", parents=shared, help="one request and its timeline")
+    show.add_argument("request_id")
+
+    commands.add_parser("outputs", parents=shared, help="the stack outputs")
+
+    cost = commands.add_parser("cost", help="expected monthly cost from counted calls and dated prices")
+    cost.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    cost.add_argument("--prices", type=Path, help="prices file (default: ops/prices.json)")
+    cost.add_argument("--profile", type=Path, help="call profile (default: ops/profile.json)")
+
+    profile = commands.add_parser("profile", help="count the calls of real flows on the local runtime")
+    profile.add_argument(
+        "--endpoint", required=True, help="a local runtime started with a short partner wait"
+    )
+    profile.add_argument("--write", action="store_true", help="replace ops/profile.json with the result")
+    return parser
+
+
+def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(text)
+
+
+def _target(args: argparse.Namespace) -> Target:
+    return Target.from_args(
+        endpoint=args.endpoint,
+        region=args.region,
+        stack=args.stack,
+        outputs_file=args.outputs_file,
+        table=args.table,
+    )
+
+
+REQUEST_COLUMNS = (
+    ("CREATED (UTC)", "createdAt"),
+    ("STATUS", "status"),
+    ("REQUEST", "requestId"),
+    ("INTENT", "intent"),
+    ("RESERVATION", "reservationNumber"),
+    ("PARTNER", "partnerName"),
+)
+
+
+def _requests(args: argparse.Namespace) -> None:
+    from ops import lookup
+
+    known = lookup.all_statuses()
+    statuses = args.status or known
+    unknown = [status for status in statuses if status not in known]
+    if unknown:
+        raise OpsError(f"unknown status {', '.join(unknown)}: use one of {', '.join(known)}")
+    try:
+        since = lookup.parse_since(args.since, datetime.now(UTC))
+    except ValueError as exc:
+        raise OpsError(str(exc)) from None
+    target = _target(args)
+    table = target.table_name()
+    rows = lookup.list_requests(target.dynamodb(), table, statuses=statuses, since=since, limit=args.limit)
+    heading = (
+        f"{len(rows)} request(s) since {since.isoformat(timespec='seconds')}, status {', '.join(statuses)}"
+    )
+    _emit(args, rows, heading + "\n\n" + render.table(rows, REQUEST_COLUMNS) if rows else heading)
+
+
+def _show(args: argparse.Namespace) -> None:
+    from ops import lookup
+
+    target = _target(args)
+    table = target.table_name()
+    found = lookup.show_request(target.dynamodb(), table, args.request_id)
+    if found is None:
+        raise OpsError(f"no request {args.request_id} in {table}")
+    request = dict(found["request"])
+    notification = request.pop("notification", None)
+    parts = [render.fields(request)]
+    if isinstance(notification, dict):
+        parts.append(f"notification ({notification.get('source')}):\n  {notification.get('message')}")
+    parts.append(
+        render.table(found["events"], (("AT (UTC)", "at"), ("EVENT", "type"), ("DETAILS", "details")))
+    )
+    _emit(args, found, "\n\n".join(parts))
+
+
+def _outputs(args: argparse.Namespace) -> None:
+    outputs = _target(args).outputs()
+    rows = [{"key": key, "value": value} for key, value in sorted(outputs.items())]
+    _emit(args, outputs, render.table(rows, (("OUTPUT", "key"), ("VALUE", "value")), max_width=300))
+
+
+def _money(usd: float) -> str:
+    return f"${usd:,.2f}" if usd >= 1 else f"${usd:.4f}"
+
+
+def _cost(args: argparse.Namespace) -> None:
+    from ops import cost
+
+    prices = cost.Prices.load(args.prices or cost.PRICES_FILE)
+    profile = cost.Profile.load(args.profile or cost.PROFILE_FILE)
+    results = cost.estimates(profile, prices)
+    flow = cost.per_flow(profile, prices)
+    unpriced = sorted(flow.unpriced)
+    data = {
+        "pricesDate": prices.date,
+        "region": prices.region,
+        "profileRecorded": profile.recorded,
+        "smsPartsPerText": [cost.sms_parts(body, prices) for body in profile.answered.sms_bodies],
+        "perFlow": {item: round(usd, 6) for item, usd in flow.lines.items()},
+        "unpricedCalls": unpriced,
+        "volumes": [
+            {
+                "requestsPerDay": result.requests_per_day,
+                "requestsPerMonth": result.flows_per_month,
+                "monthlyUsd": round(result.monthly.total, 2),
+                "perRequestUsd": round(result.per_request, 5),
+                "monthlyByItem": {item: round(usd, 2) for item, usd in result.monthly.lines.items()},
+            }
+            for result in results
+        ],
+    }
+    summary = [
+        {
+            "volume": f"{result.requests_per_day:,}/day",
+            "month": _money(result.monthly.total),
+            "request": _money(result.per_request),
+        }
+        for result in results
+    ]
+    items = sorted(results[0].monthly.lines, key=lambda item: -results[-1].monthly.lines[item])
+    breakdown = [
+        {"item": item, **{f"v{i}": _money(r.monthly.lines[item]) for i, r in enumerate(results)}}
+        for item in items
+    ]
+    text = [
+        f"Expected monthly cost in {prices.region}, list prices of {prices.date} (ops/prices.json),",
+        f"calls counted on the local runtime {profile.recorded} (ops/profile.json).",
+        f"SMS parts per partner text (UCS-2 rule): {data['smsPartsPerText']}",
+        "",
+        render.table(
+            summary, (("REQUESTS", "volume"), ("PER MONTH", "month"), ("PER COMPLETED REQUEST", "request"))
+        ),
+        "",
+        render.table(
+            breakdown,
+            (
+                ("MONTHLY BY ITEM", "item"),
+                *((f"{r.requests_per_day:,}/day", f"v{i}") for i, r in enumerate(results)),
+            ),
+        ),
+    ]
+    if unpriced:
+        text += ["", f"calls without a price rule (add one in ops/cost.py): {', '.join(unpriced)}"]
+    _emit(args, data, "\n".join(text))
+
+
+def _profile(args: argparse.Namespace) -> None:
+    from ops import cost
+    from ops.profile import record
+
+    profile = record(args.endpoint)
+    data = profile.to_json()
+    if args.write:
+        cost.PROFILE_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+COMMANDS = {"requests": _requests, "show": _show, "outputs": _outputs, "cost": _cost, "profile": _profile}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except OpsError as exc:
+        print(f"ops: {exc}", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as exc:
+        print(f"ops: AWS answered: {exc}", file=sys.stderr)
+        return 2
+    return 0
