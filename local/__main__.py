@@ -1,0 +1,212 @@
+"""`python -m local`: deploy the Pulumi program onto an embedded AWS emulator and serve it on one port.
+
+Environment: PORT (default 8000), PARTNER_WAIT_SECONDS (default: the stack's setting).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from local.deploy import REGION, DeploymentError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEPLOY_TIMEOUT_SECONDS = 60
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _emulator_environment(base_url: str, port: int) -> None:
+    """Point every AWS client in this process (ours, the handlers', moto's interpreter) at the emulator."""
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": base_url,
+            "MOTO_PORT": str(port),  # moto's Step Functions interpreter invokes Lambda on this port
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_SESSION_TOKEN": "test",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+        }
+    )
+    for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        os.environ.pop(name, None)
+
+
+def _shared_function_environment(functions: Any) -> None:
+    """Variables outside the handlers' settings (Powertools') are read from os.environ by libraries.
+
+    Every function shares one process here, so those are set process-wide; they are the same on every
+    function, which the deployment is checked for.
+    """
+    from handlers.settings import ENV
+
+    own = set(ENV.values()) | {"INTENT_CLASSIFIER", "NOTIFIER"}
+    shared: dict[str, str] = {}
+    for function in functions:
+        for name, value in function.environment.items():
+            if name in own:
+                continue
+            if shared.setdefault(name, value) != value:
+                logging.getLogger("local").warning(
+                    "%s differs between functions; using %r", name, shared[name]
+                )
+    os.environ.update(shared)
+
+
+def _local_phone(e164: str) -> str:
+    if e164.startswith("+8210") and len(e164) == 13:
+        digits = "0" + e164[3:]
+        return f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"
+    return e164
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--stack", default="dev", help="stack settings to deploy (Pulumi.<stack>.yaml)")
+    parser.add_argument(
+        "--project", type=Path, default=PROJECT_DIR, help="the Pulumi project (default: this one)"
+    )
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("local").setLevel(logging.INFO)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the rest
+
+    wait = os.environ.get("PARTNER_WAIT_SECONDS")
+    started = time.monotonic()
+    _say("starting the embedded AWS emulator (moto)…")
+
+    from moto.core.config import default_user_config
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    from local.server import LocalSystem
+
+    default_user_config["stepfunctions"] = {"execute_state_machine": True}
+    system = LocalSystem(DomainDispatcherApplication(create_backend_app))
+    try:
+        server = make_server(
+            "127.0.0.1", args.port, system, threaded=True, request_handler=MotoRequestHandler
+        )
+    except OSError as exc:
+        _say(
+            f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}. Pick another port: PORT=8001 make local"
+        )
+        return 1
+    port = server.server_port
+    base_url = f"http://127.0.0.1:{port}"
+    _emulator_environment(base_url, port)
+    serving = threading.Thread(target=server.serve_forever, name="local-server", daemon=True)
+    serving.start()
+
+    runner = None
+    try:
+        from local.deploy import deploy
+        from local.lambdas import LambdaRunner
+
+        _say(f"deploying the Pulumi program (stack '{args.stack}') onto the emulator…")
+        watchdog = threading.Timer(DEPLOY_TIMEOUT_SECONDS, _deployment_stuck)
+        watchdog.daemon = True
+        watchdog.start()
+        overrides = {"aws:region": REGION, "smsMode": "sns"}
+        if wait:
+            overrides["partnerWaitSeconds"] = wait
+        deployment = deploy(
+            args.project.resolve(),
+            stack=args.stack,
+            base_url=base_url,
+            config_overrides=overrides,
+            progress=lambda line: _say(f"  {line}"),
+        )
+        watchdog.cancel()
+        _shared_function_environment(deployment.functions.values())
+        runner = LambdaRunner(deployment)
+        system.activate(deployment, runner)
+        system.reset_counts()
+        system.ready = True
+        _print_ready(base_url, deployment, time.monotonic() - started)
+        _wait_for_stop()
+    except KeyboardInterrupt:
+        pass
+    except DeploymentError as exc:
+        _say(f"deployment failed: {exc}")
+        return 1
+    except Exception:  # the program itself raised (a bad stack setting, a bug): show where
+        _say("deployment failed: the Pulumi program raised an error")
+        traceback.print_exc()
+        return 1
+    finally:
+        _say("stopping…")
+        server.shutdown()
+        server.server_close()
+        if runner is not None:
+            runner.shutdown()
+    _say("stopped.")
+    return 0
+
+
+def _deployment_stuck() -> None:
+    # Outputs that wait on each other never resolve, under `pulumi up` as here: fail instead of hanging.
+    _say(
+        f"deployment failed: the program had not finished after {DEPLOY_TIMEOUT_SECONDS} s. Resources are "
+        "probably waiting on each other (an output that depends on itself through other resources)."
+    )
+    os._exit(1)
+
+
+def _wait_for_stop() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+
+
+def _print_ready(base_url: str, deployment: Any, elapsed: float) -> None:
+    functions = deployment.functions.values()
+    wait = next(
+        (f.environment["PARTNER_WAIT_SECONDS"] for f in functions if "PARTNER_WAIT_SECONDS" in f.environment),
+        "?",
+    )
+    lines = [
+        "",
+        f"ready in {elapsed:.1f} s: the whole system runs on {base_url}",
+        f"  deployed {len(deployment.functions)} functions, {len(deployment.routes)} API routes, "
+        f"{len(deployment.objects)} site files, {len(deployment.table_items)} table items",
+        f"  customer page   {base_url}/",
+        f"  SMS outbox      {base_url}/_local/outbox",
+        "  try these reservations (reservation number / customer phone):",
+    ]
+    for reservation in deployment.reservations()[:2]:
+        phone = str(reservation.get("customerPhone", ""))
+        lines.append(
+            f"    {reservation.get('reservationNumber')} / {_local_phone(phone)}"
+            f"   ({reservation.get('partnerName', '')}, {reservation.get('serviceType', '')})"
+        )
+    lines += [
+        f"  partners have {wait} s to answer (PARTNER_WAIT_SECONDS=... to change)",
+        "  intents come from the local classifier and notifications from the built-in templates",
+        "  (no Lex or Bedrock emulator exists); state lives in memory and resets when you stop.",
+        "press Ctrl-C to stop.",
+    ]
+    _say("\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,413 @@
+"""One loopback port for the whole system: site, API, Lambda invoke, local tools, and the emulator."""
+
+from __future__ import annotations
+
+import fnmatch
+import io
+import json
+import logging
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from werkzeug.wrappers import Request, Response
+
+from local.deploy import ACCOUNT_ID, Deployment, LocalApi, LocalFunction, SiteObject
+from local.gateway import ProxyResponse, build_event, gateway_error, proxy_response, select_route
+from local.lambdas import FunctionNotFoundError, LambdaRunner
+from local.outbox import render_outbox
+
+log = logging.getLogger("local.server")
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations/?$")
+_CREDENTIAL = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
+_SIGNED_QUERY = ("X-Amz-Algorithm", "X-Amz-Credential")
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(data, ensure_ascii=False, default=str)
+    return Response(body, status=status, headers=headers, content_type="application/json; charset=utf-8")
+
+
+class LocalSystem:
+    """The WSGI application behind the local port.
+
+    moto is not thread-safe (its conditional writes are not atomic across threads), so every request
+    into it runs under one lock. Lambda handlers run outside that lock: they call back into the
+    emulator over HTTP on this same port.
+    """
+
+    def __init__(self, moto_app: WsgiApp) -> None:
+        self._moto_app = moto_app
+        self._moto_lock = threading.Lock()
+        self._stats_lock = threading.Lock()
+        self.deployment: Deployment | None = None
+        self.runner: LambdaRunner | None = None
+        self.ready = False
+        self.calls: Counter[str] = Counter()
+        self.api_requests: Counter[str] = Counter()
+        self._sms_sent_at: dict[str, str] = {}
+
+    def activate(self, deployment: Deployment, runner: LambdaRunner) -> None:
+        self.deployment, self.runner = deployment, runner
+
+    def reset_counts(self) -> None:
+        with self._stats_lock:
+            self.calls.clear()
+            self.api_requests.clear()
+        if self.runner is not None:
+            self.runner.reset_counts()
+
+    # -- WSGI -------------------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self._dispatch(request)
+        return response(environ, start_response)
+
+    def _dispatch(self, request: Request) -> Response:
+        path, method = request.path, request.method
+        if path.startswith("/_local/"):
+            return self._local_tool(request)
+        invoke = INVOKE_PATH.match(path)
+        if invoke and method == "POST":
+            return self._lambda_invoke(request, unquote(invoke["function"]))
+        signed = "Authorization" in request.headers or any(k in request.args for k in _SIGNED_QUERY)
+        if not signed and (path == "/api" or path.startswith("/api/")):
+            return self._api(request, path.removeprefix("/api") or "/")
+        if not signed and method in ("GET", "HEAD") and not path.startswith("/moto-api"):
+            site = self._site(request)
+            if site is not None:
+                return site
+        return self._moto(request)
+
+    # -- the emulator -----------------------------------------------------------------------------
+
+    def _moto(self, request: Request) -> Response:
+        data = request.get_data(cache=True)
+        environ = dict(request.environ)
+        environ["wsgi.input"] = io.BytesIO(data)
+        environ["CONTENT_LENGTH"] = str(len(data))
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        operation = _operation(request, data)
+        with self._moto_lock:
+            response = Response.from_app(self._moto_app, environ, buffered=True)
+            if operation == "sns.Publish":
+                self._stamp_sms()
+        with self._stats_lock:
+            self.calls[operation] += 1
+        return response
+
+    def _sms_backends(self) -> list[Any]:
+        from moto.sns.models import sns_backends
+
+        return list(sns_backends[ACCOUNT_ID].values())
+
+    def _stamp_sms(self) -> None:
+        # moto keeps no timestamp for SMS; record when each one went through the emulator.
+        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        for backend in self._sms_backends():
+            for message_id in backend.sms_messages:
+                self._sms_sent_at.setdefault(message_id, now)
+
+    def sms_messages(self) -> list[dict[str, str]]:
+        with self._moto_lock:
+            messages = [
+                (self._sms_sent_at.get(message_id, ""), phone, body)
+                for backend in self._sms_backends()
+                for message_id, (phone, body) in list(backend.sms_messages.items())
+            ]
+        messages.sort(key=lambda m: m[0])
+        return [{"to": phone, "body": body, "sentAt": sent_at} for sent_at, phone, body in messages]
+
+    # -- Lambda -----------------------------------------------------------------------------------
+
+    def _lambda_invoke(self, request: Request, reference: str) -> Response:
+        with self._stats_lock:
+            self.calls["lambda.Invoke"] += 1
+        runner = self.runner
+        if runner is None:
+            return _aws_error(503, "ServiceException", "the local runtime is still starting")
+        try:
+            function = runner.resolve(reference)
+        except FunctionNotFoundError:
+            arn = reference if reference.startswith("arn:") else f"function {reference}"
+            return _aws_error(404, "ResourceNotFoundException", f"Function not found: {arn}")
+        try:
+            event = json.loads(request.get_data() or b"{}")
+        except ValueError:
+            return _aws_error(400, "InvalidRequestContentException", "Could not parse request body into json")
+        invocation_type = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+        if invocation_type == "Event":
+            runner.invoke_async(function, event)
+            return Response(b"", status=202)
+        if invocation_type == "DryRun":
+            return Response(b"", status=204)
+        result = runner.invoke(function, event)
+        headers = {"X-Amz-Executed-Version": "$LATEST"}
+        if result.error is not None:
+            headers["X-Amz-Function-Error"] = "Unhandled"
+            return _json(result.error, headers=headers)
+        return Response(json.dumps(result.payload), headers=headers, content_type="application/json")
+
+    # -- API Gateway ------------------------------------------------------------------------------
+
+    def _api(self, request: Request, raw_path: str) -> Response:
+        deployment, runner = self.deployment, self.runner
+        if deployment is None or runner is None or not deployment.apis:
+            return _proxy(gateway_error(503, "Service Unavailable"))
+        api = next(iter(deployment.apis.values()))
+        stage = "$default" if "$default" in api.stage_names or not api.stage_names else api.stage_names[0]
+        if stage != "$default":
+            if not raw_path.startswith(f"/{stage}/"):
+                return _proxy(gateway_error(404, "Not Found"))
+            raw_path = raw_path.removeprefix(f"/{stage}")
+        if request.method == "OPTIONS" and api.cors and "Access-Control-Request-Method" in request.headers:
+            return self._preflight(request, api)
+        routes = [r for r in deployment.routes if r.api_id == api.api_id]
+        match = select_route(routes, request.method, raw_path)
+        if match is None:
+            return self._with_cors(request, api, _proxy(gateway_error(404, "Not Found")))
+        route_key = match.route.route_key
+        with self._stats_lock:
+            self.api_requests[route_key] += 1
+        function = self._route_function(deployment, runner, api, match.route.target, route_key, stage)
+        if function is None:
+            return self._with_cors(request, api, _proxy(gateway_error(500, "Internal Server Error")))
+        event = build_event(
+            request,
+            route_key=route_key,
+            raw_path=raw_path,
+            path_parameters=match.path_parameters,
+            api_id=api.api_id,
+            stage=stage,
+        )
+        result = runner.invoke(function, event)
+        if result.error is not None:
+            return self._with_cors(request, api, _proxy(gateway_error(500, "Internal Server Error")))
+        try:
+            response = proxy_response(result.payload)
+        except (TypeError, ValueError):
+            log.exception("function %s returned a response API Gateway cannot read", function.logical_name)
+            response = gateway_error(500, "Internal Server Error")
+        return self._with_cors(request, api, _proxy(response))
+
+    def _route_function(
+        self,
+        deployment: Deployment,
+        runner: LambdaRunner,
+        api: LocalApi,
+        target: str | None,
+        route_key: str,
+        stage: str,
+    ) -> LocalFunction | None:
+        """The function behind a route, or None (logged) where API Gateway would answer 500."""
+        integration = deployment.integrations.get((target or "").removeprefix("integrations/"))
+        if integration is None or integration.api_id != api.api_id:
+            log.error("route %r targets %r, which is not an integration of this API", route_key, target)
+            return None
+        if integration.integration_type != "AWS_PROXY":
+            log.error(
+                "route %r: integration type %s is not played locally", route_key, integration.integration_type
+            )
+            return None
+        if integration.payload_format_version != "2.0":
+            log.error(
+                "route %r: integration sends payload format %s; the handlers read 2.0",
+                route_key,
+                integration.payload_format_version,
+            )
+            return None
+        uri = integration.uri
+        if "/functions/" in uri:
+            uri = uri.split("/functions/", 1)[1].removesuffix("/invocations")
+        try:
+            function = runner.resolve(uri)
+        except FunctionNotFoundError:
+            log.error("route %r: integration URI %s names no deployed function", route_key, integration.uri)
+            return None
+        method, _, template = route_key.partition(" ")
+        invoked_as = f"{api.execution_arn}/{stage}/" + (
+            "$default" if route_key == "$default" else f"{method}{template}"
+        )
+        allowed = any(
+            permission.principal == "apigateway.amazonaws.com"
+            and permission.action == "lambda:InvokeFunction"
+            and permission.function in (function.name, function.arn)
+            and (permission.source_arn is None or fnmatch.fnmatchcase(invoked_as, permission.source_arn))
+            for permission in deployment.permissions
+        )
+        if not allowed:
+            log.error("route %r: API Gateway has no permission to invoke %s", route_key, function.name)
+            return None
+        return function
+
+    def _preflight(self, request: Request, api: LocalApi) -> Response:
+        cors = api.cors or {}
+        origin = request.headers.get("Origin", "")
+        headers: dict[str, str] = {}
+        if origin and (origin in (cors.get("allowOrigins") or []) or "*" in (cors.get("allowOrigins") or [])):
+            headers["Access-Control-Allow-Origin"] = origin
+            headers["Access-Control-Allow-Methods"] = ",".join(cors.get("allowMethods") or [])
+            headers["Access-Control-Allow-Headers"] = ",".join(cors.get("allowHeaders") or [])
+            if cors.get("maxAge"):
+                headers["Access-Control-Max-Age"] = str(cors["maxAge"])
+        return Response(b"", status=204, headers=headers)
+
+    def _with_cors(self, request: Request, api: LocalApi, response: Response) -> Response:
+        origin = request.headers.get("Origin")
+        allowed = (api.cors or {}).get("allowOrigins") or []
+        if origin and (origin in allowed or "*" in allowed):
+            response.headers["Access-Control-Allow-Origin"] = origin
+        return response
+
+    # -- CloudFront and the site bucket -----------------------------------------------------------
+
+    def _site(self, request: Request) -> Response | None:
+        deployment = self.deployment
+        if deployment is None or not deployment.objects:
+            return None
+        distribution = deployment.distributions[0] if deployment.distributions else {}
+        behaviour = _behaviour(distribution, request.path)
+        path = _viewer_request_rewrite(deployment, behaviour, request.path)
+        if path == "/":
+            path = "/" + str(distribution.get("defaultRootObject") or "")
+        obj = self._site_object(deployment, distribution, path.lstrip("/"))
+        if obj is None:
+            # A private bucket behind origin access control answers 403 for keys it does not have.
+            return Response(_ACCESS_DENIED, status=403, content_type="application/xml")
+        response = Response(obj.body, content_type=obj.content_type)
+        if obj.cache_control:
+            response.headers["Cache-Control"] = obj.cache_control
+        for name, value in self._policy_headers(deployment, behaviour).items():
+            response.headers[name] = value
+        return response
+
+    @staticmethod
+    def _site_object(deployment: Deployment, distribution: dict[str, Any], key: str) -> SiteObject | None:
+        buckets = {bucket for bucket, _ in deployment.objects}
+        for origin in distribution.get("origins") or []:
+            bucket = str(origin.get("domainName", "")).split(".s3.", 1)[0]
+            if bucket in buckets:
+                return deployment.objects.get((bucket, key))
+        if len(buckets) == 1:
+            return deployment.objects.get((next(iter(buckets)), key))
+        return None
+
+    @staticmethod
+    def _policy_headers(deployment: Deployment, behaviour: dict[str, Any]) -> dict[str, str]:
+        policy = deployment.response_headers_policies.get(str(behaviour.get("responseHeadersPolicyId")))
+        if policy is None:
+            return {}
+        headers: dict[str, str] = {}
+        security = policy.get("securityHeadersConfig") or {}
+        if csp := (security.get("contentSecurityPolicy") or {}).get("contentSecurityPolicy"):
+            headers["Content-Security-Policy"] = str(csp)
+        if security.get("contentTypeOptions") is not None:
+            headers["X-Content-Type-Options"] = "nosniff"
+        if frame := (security.get("frameOptions") or {}).get("frameOption"):
+            headers["X-Frame-Options"] = str(frame)
+        if referrer := (security.get("referrerPolicy") or {}).get("referrerPolicy"):
+            headers["Referrer-Policy"] = str(referrer)
+        for item in (policy.get("customHeadersConfig") or {}).get("items") or []:
+            headers[str(item["header"])] = str(item["value"])
+        return headers
+
+    # -- local tools ------------------------------------------------------------------------------
+
+    def _local_tool(self, request: Request) -> Response:
+        path = request.path.removeprefix("/_local")
+        if path == "/health":
+            return _json({"status": "ready" if self.ready else "starting"}, status=200 if self.ready else 503)
+        if not self.ready or self.deployment is None:
+            return _json({"status": "starting"}, status=503)
+        if path == "/sms":
+            return _json(self.sms_messages())
+        if path == "/outbox":
+            html = render_outbox(self.sms_messages())
+            return Response(
+                html, content_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"}
+            )
+        if path == "/reservations":
+            return _json(self.deployment.reservations())
+        if path == "/outputs":
+            return _json(self.deployment.outputs)
+        if path == "/calls" and request.method == "GET":
+            with self._stats_lock:
+                calls, api = dict(self.calls), dict(self.api_requests)
+            invocations = self.runner.invocation_counts() if self.runner else {}
+            return _json({"aws": calls, "invocations": invocations, "api": api})
+        if path == "/calls/reset" and request.method == "POST":
+            self.reset_counts()
+            return Response(b"", status=204)
+        return _json({"error": "NOT_FOUND", "message": "없는 경로입니다"}, status=404)
+
+
+def _operation(request: Request, data: bytes) -> str:
+    """`service.Operation` of an AWS API call, from its signature and protocol."""
+    credential = _CREDENTIAL.search(request.headers.get("Authorization", ""))
+    service = credential["service"] if credential else "unknown"
+    target = request.headers.get("X-Amz-Target")
+    if target:
+        return f"{service}.{target.rsplit('.', 1)[-1]}"
+    if "Action" in request.args:
+        return f"{service}.{request.args['Action']}"
+    if request.mimetype == "application/x-www-form-urlencoded":
+        action = parse_qs(data.decode("utf-8", "replace")).get("Action")
+        if action:
+            return f"{service}.{action[0]}"
+    return f"{service}.{request.method}"
+
+
+def _behaviour(distribution: dict[str, Any], path: str) -> dict[str, Any]:
+    """The cache behaviour CloudFront picks for `path`: the first matching ordered one, else the default."""
+    for ordered in distribution.get("orderedCacheBehaviors") or []:
+        if fnmatch.fnmatchcase(path, str(ordered.get("pathPattern", ""))):
+            return dict(ordered)
+    return dict(distribution.get("defaultCacheBehavior") or {})
+
+
+_URI_ASSIGNMENT = re.compile(r"request\.uri\s*=\s*['\"](?P<uri>/[^'\"]*)['\"]")
+
+
+def _viewer_request_rewrite(deployment: Deployment, behaviour: dict[str, Any], path: str) -> str:
+    """Apply the URI rewrite of the behaviour's viewer-request CloudFront Function, if it has one.
+
+    Only the function's literal `request.uri = '/...'` is played (no JavaScript engine here); the
+    behaviour's path pattern decides where it applies, as on CloudFront.
+    """
+    for association in behaviour.get("functionAssociations") or []:
+        if association.get("eventType") != "viewer-request":
+            continue
+        match = _URI_ASSIGNMENT.search(deployment.edge_functions.get(str(association.get("functionArn")), ""))
+        if match:
+            return match["uri"]
+    return path
+
+
+_ACCESS_DENIED = (
+    b"<?xml version='1.0' encoding='UTF-8'?>"
+    b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+)
+
+
+def _aws_error(status: int, code: str, message: str) -> Response:
+    return _json(
+        {"Type": "User", "message": message, "__type": code},
+        status=status,
+        headers={"x-amzn-ErrorType": code},
+    )
+
+
+def _proxy(response: ProxyResponse) -> Response:
+    result = Response(response.body, status=response.status)
+    result.headers.clear()
+    for name, value in response.headers:
+        result.headers.add(name, value)
+    return result

@@ -1,0 +1,146 @@
+"""A customer, a partner and an observer of the local system, talking HTTP only."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import boto3
+import requests
+import urllib3
+
+T = TypeVar("T")
+
+HANGUL = re.compile(r"[가-힣]")
+LINK = re.compile(r"https?://\S+/r/(?P<token>[A-Za-z0-9_-]+)")
+TERMINAL = {"Responded", "Timeout", "Failed"}
+
+
+def wait_for(probe: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.2) -> T:
+    """Poll `probe` until it returns something truthy; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+class LocalClient:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.http = requests.Session()
+
+    # -- customer ---------------------------------------------------------------------------------
+
+    def chat(self, body: dict[str, Any] | str) -> requests.Response:
+        data = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+        return self.http.post(
+            f"{self.base_url}/api/chat",
+            data=data.encode(),
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        )
+
+    def chat_from(self, source_ip: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """A customer on their own address: the intake's rate limit counts per client IP."""
+        host, port = self.base_url.removeprefix("http://").split(":")
+        pool = urllib3.HTTPConnectionPool(host, int(port), source_address=(source_ip, 0), timeout=60.0)
+        try:
+            answer = pool.request(
+                "POST",
+                "/api/chat",
+                body=json.dumps(body, ensure_ascii=False).encode(),
+                headers={"Content-Type": "application/json"},
+                retries=False,
+            )
+            return answer.status, json.loads(answer.data)
+        finally:
+            pool.close()
+
+    def ask(self, reservation: dict[str, Any], message: str = "예약 날짜를 바꿀 수 있을까요") -> str:
+        answer = self.chat(
+            {
+                "customerPhone": reservation["customerPhone"],
+                "reservationNumber": reservation["reservationNumber"],
+                "message": message,
+            }
+        )
+        assert answer.status_code == 202, answer.text
+        return str(answer.json()["requestId"])
+
+    def status(self, request_id: str) -> dict[str, Any]:
+        answer = self.http.get(f"{self.base_url}/api/requests/{request_id}", timeout=30)
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    def wait_for_notification(self, request_id: str, *, timeout: float) -> dict[str, Any]:
+        """The request's final answer: a terminal status with the customer's notification."""
+
+        def probe() -> dict[str, Any] | None:
+            status = self.status(request_id)
+            return status if status["notification"] and status["status"] in TERMINAL else None
+
+        return wait_for(probe, timeout=timeout, what=f"the notification of request {request_id}")
+
+    # -- partner ----------------------------------------------------------------------------------
+
+    def confirm(self, token: str) -> requests.Response:
+        return self.http.get(f"{self.base_url}/api/confirm/{token}", timeout=30)
+
+    def respond(self, token: str, response: str, alternative_time: str | None = None) -> requests.Response:
+        body: dict[str, Any] = {"token": token, "response": response}
+        if alternative_time is not None:
+            body["alternativeTime"] = alternative_time
+        return self.http.post(f"{self.base_url}/api/respond", json=body, timeout=30)
+
+    def link_token(self, request_id: str, *, timeout: float) -> str:
+        """The token of the link texted for `request_id`, found the way a partner would: open the links."""
+        seen: set[str] = set()
+
+        def probe() -> str | None:
+            for message in reversed(self.sms()):
+                match = LINK.search(message["body"])
+                if match is None or match["token"] in seen:
+                    continue
+                seen.add(match["token"])
+                if self.confirm(match["token"]).json().get("requestId") == request_id:
+                    return match["token"]
+            return None
+
+        return wait_for(probe, timeout=timeout, what=f"the partner's SMS for request {request_id}")
+
+    # -- observer ---------------------------------------------------------------------------------
+
+    def sms(self) -> list[dict[str, str]]:
+        answer = self.http.get(f"{self.base_url}/_local/sms", timeout=30)
+        assert answer.status_code == 200, answer.text
+        return list(answer.json())
+
+    def reservations(self) -> list[dict[str, Any]]:
+        return list(self.http.get(f"{self.base_url}/_local/reservations", timeout=30).json())
+
+    def outputs(self) -> dict[str, Any]:
+        return dict(self.http.get(f"{self.base_url}/_local/outputs", timeout=30).json())
+
+    def stored_request_count(self) -> int:
+        """Request items in the table, read through the emulator's DynamoDB API."""
+        dynamodb = boto3.client(
+            "dynamodb",
+            endpoint_url=self.base_url,
+            region_name="ap-northeast-2",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        pages = dynamodb.get_paginator("scan").paginate(
+            TableName=self.outputs()["tableName"],
+            FilterExpression="begins_with(PK, :request)",
+            ExpressionAttributeValues={":request": {"S": "REQ#"}},
+            Select="COUNT",
+        )
+        return sum(page["Count"] for page in pages)

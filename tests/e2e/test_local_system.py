@@ -1,0 +1,175 @@
+"""The whole system, started as the README starts it, used over HTTP by a customer and a partner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from e2e_client import HANGUL, LocalClient
+
+from local.testing import running_system
+
+pytestmark = pytest.mark.e2e
+
+# Long enough to answer in time on a loaded machine, short enough to watch a wait run out.
+WAIT_SECONDS = 10
+FLOW_TIMEOUT = 60.0
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[LocalClient]:
+    with running_system(wait_seconds=WAIT_SECONDS) as base_url:
+        yield LocalClient(base_url)
+
+
+@pytest.fixture(scope="module")
+def reservation(client: LocalClient) -> dict[str, Any]:
+    return client.reservations()[0]
+
+
+@pytest.fixture(scope="module")
+def timed_out(client: LocalClient, reservation: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """A request whose partner never answered: (request id, its link token, its final status)."""
+    request_id = client.ask(reservation, "온수가 나오지 않습니다")
+    token = client.link_token(request_id, timeout=FLOW_TIMEOUT)
+    final = client.wait_for_notification(request_id, timeout=WAIT_SECONDS + FLOW_TIMEOUT)
+    return request_id, token, final
+
+
+def test_the_site_and_its_config_are_served(client: LocalClient) -> None:
+    page = client.http.get(f"{client.base_url}/", timeout=30)
+    config = client.http.get(f"{client.base_url}/config.js", timeout=30)
+
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert f'"apiBaseUrl": "{client.base_url}/api"' in config.text
+
+
+def test_a_partner_link_serves_the_partner_page_without_referrer(client: LocalClient) -> None:
+    page = client.http.get(f"{client.base_url}/r/some-token", timeout=30)
+
+    assert page.status_code == 200
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert "partner.js" in page.text
+
+
+@pytest.mark.parametrize(
+    ("response", "alternative_time"),
+    [("accept", None), ("reject", None), ("alternative", "2026-12-24T15:00:00+09:00")],
+)
+def test_a_partner_answer_reaches_the_customer_as_a_notification(
+    client: LocalClient, reservation: dict[str, Any], response: str, alternative_time: str | None
+) -> None:
+    request_id = client.ask(reservation)
+    token = client.link_token(request_id, timeout=FLOW_TIMEOUT)
+
+    answer = client.respond(token, response, alternative_time)
+    final = client.wait_for_notification(request_id, timeout=FLOW_TIMEOUT)
+
+    assert answer.status_code == 200, answer.text
+    assert final["status"] == "Responded"
+    assert [e.get("response") for e in final["events"] if e["type"] == "Responded"] == [response]
+    assert final["notification"]["source"] == "template"
+    assert HANGUL.search(final["notification"]["message"])
+
+
+def test_no_answer_ends_in_timeout_and_still_notifies_the_customer(
+    timed_out: tuple[str, str, dict[str, Any]],
+) -> None:
+    _, _, final = timed_out
+
+    assert final["status"] == "Timeout"
+    assert HANGUL.search(final["notification"]["message"])
+
+
+def test_an_answer_after_the_wait_gets_410(
+    client: LocalClient, timed_out: tuple[str, str, dict[str, Any]]
+) -> None:
+    _, token, _ = timed_out
+
+    answer = client.respond(token, "accept")
+
+    assert answer.status_code == 410, answer.text
+    assert answer.json()["error"] == "WAIT_ENDED"
+
+
+def test_the_outbox_shows_the_partner_texts_with_clickable_links(
+    client: LocalClient, timed_out: tuple[str, str, dict[str, Any]]
+) -> None:
+    _, token, _ = timed_out
+
+    page = client.http.get(f"{client.base_url}/_local/outbox", timeout=30)
+
+    assert page.status_code == 200
+    assert "문자 보관함" in page.text
+    assert f'<a href="{client.base_url}/r/{token}"' in page.text
+
+
+def test_a_second_answer_with_a_used_link_gets_409(client: LocalClient, reservation: dict[str, Any]) -> None:
+    request_id = client.ask(reservation)
+    token = client.link_token(request_id, timeout=FLOW_TIMEOUT)
+    assert client.respond(token, "accept").status_code == 200
+
+    second = client.respond(token, "reject")
+
+    assert second.status_code == 409, second.text
+    assert second.json()["error"] == "TOKEN_USED"
+    assert HANGUL.search(second.json()["message"])
+
+
+def test_a_tampered_link_gets_401(client: LocalClient, reservation: dict[str, Any]) -> None:
+    request_id = client.ask(reservation)
+    token = client.link_token(request_id, timeout=FLOW_TIMEOUT)
+    # A middle character: the last one of 43 base64url characters also holds two unused bits.
+    tampered = token[:5] + ("A" if token[5] != "A" else "B") + token[6:]
+
+    opened = client.confirm(tampered)
+    answered = client.respond(tampered, "accept")
+
+    assert opened.status_code == 401, opened.text
+    assert answered.status_code == 401, answered.text
+    assert client.status(request_id)["status"] != "Responded"
+
+
+def test_unknown_reservation_and_wrong_phone_fail_alike_without_sms(
+    client: LocalClient, reservation: dict[str, Any]
+) -> None:
+    texts_before = len(client.sms())
+    unknown = {**reservation, "reservationNumber": "RSV-20991231-999"}
+    wrong_phone = {**reservation, "customerPhone": "+821000000000"}
+
+    finals = [
+        client.wait_for_notification(client.ask(case), timeout=FLOW_TIMEOUT)
+        for case in (unknown, wrong_phone)
+    ]
+
+    assert [f["status"] for f in finals] == ["Failed", "Failed"]
+    assert finals[0]["failureReason"] == finals[1]["failureReason"]
+    assert HANGUL.search(finals[0]["failureReason"])
+    assert len(client.sms()) == texts_before
+
+
+VALID_CHAT = {"customerPhone": "010-1234-5678", "reservationNumber": "RSV-20261205-001", "message": "문의"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param('{"customerPhone": "010-1234-5678", "reservationNumber":', id="malformed-json"),
+        pytest.param({"customerPhone": "010-1234-5678", "message": "문의"}, id="missing-field"),
+        pytest.param({**VALID_CHAT, "message": "가" * 5000}, id="oversized-message"),
+        pytest.param({**VALID_CHAT, "customerPhone": "+14155550100"}, id="non-korean-phone"),
+    ],
+)
+def test_bad_input_gets_a_korean_400_and_stores_nothing(
+    client: LocalClient, body: dict[str, Any] | str
+) -> None:
+    stored_before = client.stored_request_count()
+
+    answer = client.chat(body)
+
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"] == "BAD_REQUEST"
+    assert HANGUL.search(answer.json()["message"])
+    assert client.stored_request_count() == stored_before
