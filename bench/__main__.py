@@ -1,0 +1,47 @@
+"""`make bench`: cold-start import cost and memory against `import boto3`, and AWS round trips per call.
+
+Exits non-zero when a target is missed, so a regression is visible; tests never assert on timing.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from bench import coldstart, roundtrips
+
+
+def main() -> int:
+    failures = 0
+    print(
+        "Cold start: median of 15 interleaved fresh-process imports, against `import boto3` in the same run"
+    )
+    costs = coldstart.measure()
+    base = costs[0]
+    print(f"  {'module':<28} {'ms':>7} {'x boto3':>8} {'RSS KiB':>9} {'x boto3':>8}")
+    for cost in costs:
+        time_ratio = cost.seconds / base.seconds
+        memory_ratio = cost.kib / base.kib
+        over = cost.module != base.module and (
+            time_ratio > coldstart.IMPORT_RATIO_TARGET or memory_ratio > coldstart.MEMORY_RATIO_TARGET
+        )
+        failures += over
+        print(
+            f"  {cost.module:<28} {cost.seconds * 1000:7.0f} {time_ratio:8.2f} {cost.kib:9.0f} "
+            f"{memory_ratio:8.2f}{'  OVER TARGET' if over else ''}"
+        )
+    print(f"  targets: time <= {coldstart.IMPORT_RATIO_TARGET}x, memory <= {coldstart.MEMORY_RATIO_TARGET}x")
+
+    print("\nAWS round trips per call (real handlers on moto, every botocore call counted)")
+    for result in roundtrips.measure():
+        over = len(result.calls) > result.minimum
+        failures += over
+        print(
+            f"  {result.route:<28} {len(result.calls)} (minimum {result.minimum})"
+            f"{'  OVER MINIMUM' if over else ''}: {', '.join(result.calls)}"
+        )
+    print(f"\n{'all targets met' if not failures else f'{failures} target(s) missed'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

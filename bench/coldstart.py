@@ -1,0 +1,83 @@
+"""Cold start: each handler module's import time and peak memory in fresh processes, against `import boto3`.
+
+Memory is the process's peak resident set after the import (what a function's memory setting must hold),
+so the interpreter itself is part of both sides of the ratio. Cases run interleaved in a shuffled order
+so that machine noise hits every case alike; the medians are compared with the baseline measured in the
+same batch.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "boto3"
+HANDLER_MODULES = (
+    "handlers.intake",
+    "handlers.orchestrator",
+    "handlers.sms_sender",
+    "handlers.partner_response",
+    "handlers.status",
+    "handlers.timeout",
+    "handlers.failure",
+    "handlers.notification",
+)
+IMPORT_RATIO_TARGET = 2.0
+MEMORY_RATIO_TARGET = 2.0
+
+# Measures one import in a fresh interpreter: its wall time and the process's peak RSS afterwards.
+_PROBE = """
+import json, resource, sys, time
+start = time.perf_counter()
+__import__(sys.argv[1])
+elapsed = time.perf_counter() - start
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": elapsed, "kib": after}))
+"""
+
+
+@dataclass(frozen=True)
+class ImportCost:
+    module: str
+    seconds: float
+    kib: float
+
+
+def _probe(module: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, module],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "0"},
+    )
+    result: dict[str, float] = json.loads(out.stdout)
+    return result
+
+
+def measure(modules: tuple[str, ...] = HANDLER_MODULES, runs: int = 15) -> list[ImportCost]:
+    cases = [BASELINE, *modules]
+    for module in cases:  # warm the bytecode cache so every case pays the same disk cost
+        _probe(module)
+    samples: dict[str, list[dict[str, float]]] = {module: [] for module in cases}
+    rng = random.Random(7)
+    for _ in range(runs):
+        order = cases[:]
+        rng.shuffle(order)
+        for module in order:
+            samples[module].append(_probe(module))
+    return [
+        ImportCost(
+            module=module,
+            seconds=statistics.median(s["seconds"] for s in samples[module]),
+            kib=statistics.median(s["kib"] for s in samples[module]),
+        )
+        for module in cases
+    ]

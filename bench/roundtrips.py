@@ -1,0 +1,185 @@
+"""AWS round trips per API call, counted on every botocore client while the real handlers run on moto.
+
+The minimums are what the data model allows: a status read is one Query; an answer is one read of the
+token, one transaction and the callback; a question is Lex, one transaction and the hand-over.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import botocore.client
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "tests" / "events"
+REGION = "ap-northeast-2"
+TABLE = "partner-confirm-bench"
+ORCHESTRATOR = "partner-confirm-orchestrator"
+RESERVATION = "R-BENCH-0001"
+CUSTOMER_PHONE = "+821012345678"
+
+MINIMUMS = {"POST /chat": 3, "GET /confirm/{token}": 2, "POST /respond": 3, "GET /requests/{requestId}": 1}
+
+
+@dataclass(frozen=True)
+class RoundTrips:
+    route: str
+    calls: tuple[str, ...]
+
+    @property
+    def minimum(self) -> int:
+        return MINIMUMS[self.route]
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    @contextmanager
+    def watching(self) -> Iterator[list[str]]:
+        original = botocore.client.BaseClient._make_api_call
+        calls: list[str] = []
+
+        def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            calls.append(f"{client.meta.service_model.service_name}.{operation}")
+            return original(client, operation, params)
+
+        botocore.client.BaseClient._make_api_call = counted
+        try:
+            yield calls
+        finally:
+            botocore.client.BaseClient._make_api_call = original
+
+
+@dataclass
+class _Context:
+    function_name: str = "bench"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:bench"
+    aws_request_id: str = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def _event(name: str, body: dict[str, Any] | None = None, **replace: str) -> dict[str, Any]:
+    text = (EVENTS / name).read_text(encoding="utf-8")
+    for placeholder, value in replace.items():
+        text = text.replace(placeholder, value)
+    event: dict[str, Any] = json.loads(text)
+    if body is not None:
+        event["body"] = json.dumps(body, ensure_ascii=False)
+    return event
+
+
+def _environment() -> None:
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto's fake credentials
+        AWS_DEFAULT_REGION=REGION,
+        TABLE_NAME=TABLE,
+        ORCHESTRATOR_FUNCTION=ORCHESTRATOR,
+        STATE_MACHINE_ARN=f"arn:aws:states:{REGION}:123456789012:stateMachine:bench",
+        LINK_SIGNING_KEY="bench-signing-key-0123456789abcdef",
+        LINK_BASE_URL="https://confirm.example/r/",
+        INTENT_CLASSIFIER="lex",
+        BOT_ID="BENCHBOT01",
+        BOT_ALIAS_ID="BENCHALIAS",
+        NOTIFIER="template",
+        POWERTOOLS_LOG_LEVEL="ERROR",
+        POWERTOOLS_METRICS_DISABLED="true",
+    )
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+def measure() -> list[RoundTrips]:
+    _environment()
+    import boto3
+    from botocore.stub import ANY, Stubber
+    from moto import mock_aws
+
+    from handlers import intake, partner_response, sms_sender, status
+    from handlers.clients import client, reset_clients
+    from handlers.settings import get_settings, reset_settings
+    from handlers.store.keys import reservation_item
+    from handlers.store.schema import create_table_request
+    from handlers.store.table import to_dynamo
+
+    reset_settings()
+    reset_clients()
+    counter = _Counter()
+    context = _Context()
+    results: list[RoundTrips] = []
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        dynamodb.create_table(**create_table_request(TABLE))
+        dynamodb.put_item(
+            TableName=TABLE,
+            Item=to_dynamo(
+                reservation_item(
+                    reservation_number=RESERVATION,
+                    customer_phone_e164=CUSTOMER_PHONE,
+                    partner_id="P-1",
+                    partner_name="벤치 파트너",
+                    partner_phone_e164="+821098765432",
+                    service_type="숙박",
+                    reservation_date="2026-12-01",
+                    customer_name="김벤치",
+                )
+            ),
+        )
+        settings = get_settings()
+        handover = Stubber(client("lambda", settings))
+        handover.add_response(
+            "invoke", {"StatusCode": 202}, {"FunctionName": ANY, "InvocationType": "Event", "Payload": ANY}
+        )
+        body = {
+            "customerPhone": "010-1234-5678",
+            "reservationNumber": RESERVATION,
+            "message": "예약 시간을 바꾸고 싶어요",
+        }
+        with handover, counter.watching() as calls:
+            answer = intake.handler(_event("chat.json", body=body), context)
+        request_id = json.loads(answer["body"])["requestId"]
+        results.append(RoundTrips("POST /chat", tuple(calls)))
+
+        from handlers import orchestrator
+
+        sfn = Stubber(client("stepfunctions", settings))
+        sfn.add_response(
+            "start_execution",
+            {"executionArn": "arn:x", "startDate": 0},
+            {"stateMachineArn": ANY, "name": ANY, "input": ANY},
+        )
+        with sfn:
+            orchestrator.handler({"requestId": request_id}, context)
+        sns = client("sns", settings, region=settings.sms_region)
+        published: list[str] = []
+        sns.meta.events.register(
+            "provide-client-params.sns.Publish", lambda params, **_: published.append(params["Message"])
+        )
+        sms_sender.handler({"requestId": request_id, "taskToken": "bench-task-token"}, context)
+        token = published[-1].rsplit("/", 1)[1]
+
+        with counter.watching() as calls:
+            partner_response.handler(_event("confirm.json", TOKEN=token), context)
+        results.append(RoundTrips("GET /confirm/{token}", tuple(calls)))
+
+        callback = Stubber(client("stepfunctions", settings))
+        callback.add_response("send_task_success", {}, {"taskToken": ANY, "output": ANY})
+        with callback, counter.watching() as calls:
+            partner_response.handler(
+                _event("respond.json", body={"token": token, "response": "accept"}), context
+            )
+        results.append(RoundTrips("POST /respond", tuple(calls)))
+
+        with counter.watching() as calls:
+            status.handler(_event("status.json", REQUEST_ID=request_id), context)
+        results.append(RoundTrips("GET /requests/{requestId}", tuple(calls)))
+    return results
