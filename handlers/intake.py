@@ -10,7 +10,7 @@ from handlers import api, wiring
 from handlers.adapters.classifier import LexClassifier, LocalClassifier
 from handlers.adapters.handover import AsyncInvoker
 from handlers.clients import client
-from handlers.models.api import ChatRequest
+from handlers.models.chat import ChatRequest
 from handlers.observability import instrumented
 from handlers.settings import IntentClassifier, Settings, get_settings
 from handlers.usecases.intake import Classifier, submit

@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from handlers import api, wiring
 from handlers.adapters.workflow import Workflow
 from handlers.clients import client
-from handlers.models.api import RespondAccepted, RespondRequest
 from handlers.models.messages import RESPONSE_ACCEPTED
+from handlers.models.partner import RespondAccepted, RespondRequest
 from handlers.observability import instrumented
 from handlers.settings import get_settings
 from handlers.usecases.partner import open_link, respond

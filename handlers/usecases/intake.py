@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers import clock as wall_clock
 from handlers.adapters.classifier import Classification
-from handlers.models.api import ChatAccepted, ChatRequest
+from handlers.models.chat import ChatAccepted, ChatRequest
 from handlers.models.domain import IntentSource, Status
 from handlers.models.messages import CHAT_ACCEPTED, WORKFLOW_FAILED
 from handlers.observability import count, logger

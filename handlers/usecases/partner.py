@@ -11,10 +11,16 @@ from botocore.exceptions import BotoCoreError, ClientError
 from handlers import clock as wall_clock
 from handlers.adapters.workflow import CallbackClosedError
 from handlers.models import link_token
-from handlers.models.api import ConfirmView, RespondRequest
 from handlers.models.domain import Outcome, PartnerAnswer
-from handlers.models.errors import InvalidInputError, TokenExpiredError, TokenInvalidError, TokenUsedError
+from handlers.models.errors import (
+    InvalidInputError,
+    TokenExpiredError,
+    TokenInvalidError,
+    TokenUsedError,
+    WaitEndedError,
+)
 from handlers.models.messages import FIELD_MESSAGES
+from handlers.models.partner import ConfirmView, RespondRequest
 from handlers.observability import MetricUnit, count, logger, measure
 from handlers.store.table import Item, Store
 
@@ -84,7 +90,11 @@ def respond(
 ) -> None:
     clock = clock or wall_clock.now
     now = clock()
-    digest, item = _checked_token(store, signing_key, body.token, int(now))
+    try:
+        digest, item = _checked_token(store, signing_key, body.token, int(now))
+    except TokenExpiredError as exc:
+        # The link lives exactly as long as the wait: an answer past its expiry came after the wait ended.
+        raise WaitEndedError("answer after the wait ended") from exc
     proposed = body.answer_time()
     if proposed is not None and proposed.timestamp() <= now:
         raise InvalidInputError("alternativeTime", FIELD_MESSAGES["alternativeTime"])

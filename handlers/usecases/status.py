@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from handlers.models.api import EventView, NotificationView, RequestView
 from handlers.models.errors import RequestNotFoundError
+from handlers.models.request_status import EventView, NotificationView, RequestView
 from handlers.observability import logger
 from handlers.store.table import Store
 
