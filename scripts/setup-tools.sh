@@ -15,6 +15,15 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# A bare Debian image has no Korean font: the pages would still work, but every screenshot the browser
+# tests write would show empty boxes instead of Korean text.
+if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=ko 2>/dev/null)" ] \
+  && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "setup-tools: installing a Korean font (fonts-nanum) for the browser screenshots" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-nanum >/dev/null
+fi
+
 if [ ! -x node_modules/.bin/asl-validator ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   if ! command -v npm >/dev/null 2>&1; then
     echo "setup-tools: npm is missing; install Node.js (Debian: apt-get install nodejs npm)" >&2

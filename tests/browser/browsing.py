@@ -1,0 +1,225 @@
+"""Helpers for the browser tests: watched pages, page-state captures, and the local runtime's tools."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, Page, Response, Route
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+STRICT_CSP = "default-src 'self'"
+WIDTHS = {360: 740, 1280: 900}
+LINK = re.compile(r"https?://[^\s]+/r/[A-Za-z0-9_~.-]+")
+
+_CSP_PROBE = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  (window.__cspViolations = window.__cspViolations || []).push(
+    event.violatedDirective + " " + (event.blockedURI || "inline"));
+});
+"""
+
+
+@dataclass
+class Watch:
+    """What went wrong on the pages of one test, reported when the test ends."""
+
+    origin: str
+    problems: list[str] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
+
+    def on_console(self, page: Page) -> Callable[[Any], None]:
+        def record(message: Any) -> None:
+            # Chromium logs every 4xx/5xx fetch as "Failed to load resource"; answers are checked below.
+            if message.type == "error" and not message.text.startswith("Failed to load resource"):
+                self.problems.append(f"console error on {page.url}: {message.text}")
+
+        return record
+
+    def on_response(self, response: Response) -> None:
+        path = urlsplit(response.url).path
+        if response.status >= 400 and not path.startswith("/api/"):
+            self.problems.append(f"{response.status} for {response.url}")
+
+    def csp_violations(self) -> list[str]:
+        found: list[str] = []
+        for page in self.pages:
+            if not page.is_closed():
+                found += page.evaluate("window.__cspViolations || []")
+        return found
+
+
+class Pages:
+    """Opens watched pages: a customer on one phone, a partner on another."""
+
+    def __init__(self, browser: Browser, watch: Watch) -> None:
+        self._browser = browser
+        self._watch = watch
+        self._contexts: list[BrowserContext] = []
+
+    def open(self, url: str) -> Page:
+        context = self._browser.new_context(
+            viewport={"width": 360, "height": WIDTHS[360]},
+            is_mobile=True,
+            has_touch=True,
+            locale="ko-KR",
+            timezone_id="Asia/Seoul",
+        )
+        self._contexts.append(context)
+        context.add_init_script(_CSP_PROBE)
+        context.route("**/*", self._guard)
+        page = context.new_page()
+        page.on("console", self._watch.on_console(page))
+        page.on("pageerror", lambda error: self._watch.problems.append(f"script error: {error}"))
+        page.on("response", self._watch.on_response)
+        self._watch.pages.append(page)
+        page.goto(url)
+        return page
+
+    def _guard(self, route: Route) -> None:
+        url = route.request.url
+        if not url.startswith(self._watch.origin + "/"):
+            self._watch.problems.append(f"request to another origin: {url}")
+            route.abort()
+            return
+        if route.request.resource_type != "document":
+            route.continue_()
+            return
+        response = route.fetch()
+        headers = dict(response.headers)
+        served = headers.get("content-security-policy")
+        headers["content-security-policy"] = f"{served}, {STRICT_CSP}" if served else STRICT_CSP
+        route.fulfill(response=response, headers=headers)
+
+    def close(self) -> None:
+        for context in self._contexts:
+            context.close()
+
+
+def open_pages(browser: Browser, base_url: str) -> Iterator[Pages]:
+    watch = Watch(origin=base_url)
+    pages = Pages(browser, watch)
+    try:
+        yield pages
+        problems = watch.problems + [f"CSP violation: {v}" for v in watch.csp_violations()]
+    finally:
+        pages.close()
+    assert not problems, "\n".join(problems)
+
+
+def capture(page: Page, name: str) -> None:
+    """Check one page state for serious accessibility problems and photograph it at both widths."""
+    page.wait_for_load_state("networkidle")
+    results = Axe().run(page)
+    serious = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} "
+        f"at {[node['target'] for node in violation['nodes']]}"
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert not serious, f"axe on state '{name}':\n" + "\n".join(serious)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    original = page.viewport_size
+    for width, height in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True, animations="disabled")
+    if original:
+        page.set_viewport_size(original)
+
+
+def get_json(base_url: str, path: str) -> Any:
+    with urllib.request.urlopen(base_url + path, timeout=10) as response:  # noqa: S310 (loopback only)
+        return json.loads(response.read())
+
+
+@dataclass(frozen=True)
+class Reservation:
+    number: str
+    customer_phone: str  # as a customer types it: 010-1234-5678
+    partner_phone: str  # E.164, as the SMS outbox lists it
+
+
+def reservation(base_url: str, index: int = 0) -> Reservation:
+    seeded = get_json(base_url, "/_local/reservations")[index]
+    digits = "0" + str(seeded["customerPhone"]).removeprefix("+82")
+    return Reservation(
+        number=seeded["reservationNumber"],
+        customer_phone=f"{digits[:3]}-{digits[3:7]}-{digits[7:]}",
+        partner_phone=seeded["partnerPhone"],
+    )
+
+
+def sms_count(base_url: str) -> int:
+    return len(get_json(base_url, "/_local/sms"))
+
+
+def wait_for_link(base_url: str, to: str, after: int, timeout: float = 20.0) -> str:
+    """The partner link of the first SMS to `to` among those sent after the first `after` messages."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in get_json(base_url, "/_local/sms")[after:]:
+            found = LINK.search(str(message.get("body", "")))
+            if message.get("to") == to and found:
+                return found.group(0)
+        time.sleep(0.2)
+    raise AssertionError(f"no SMS with a link to {to} within {timeout} s")
+
+
+def link_path(link: str) -> str:
+    return urlsplit(link).path
+
+
+def post_json(base_url: str, path: str, body: dict[str, Any]) -> Any:
+    request = urllib.request.Request(  # noqa: S310 (loopback only)
+        base_url + path,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+def ask(page: Page, booking: Reservation, message: str) -> str:
+    """Fill the customer form like a person does and return the request id the page moved to."""
+    page.get_by_label("예약번호", exact=True).fill(booking.number)
+    page.get_by_label("연락처", exact=True).fill(booking.customer_phone)
+    page.get_by_label("문의 내용", exact=True).fill(message)
+    page.get_by_role("button", name="문의하기").click()
+    page.wait_for_url(re.compile(r"\?request=[^&]+$"))
+    return page.url.rsplit("=", 1)[1]
+
+
+@dataclass(frozen=True)
+class PartnerLink:
+    request_id: str
+    path: str  # /r/{token}
+
+
+def partner_link(base_url: str, booking: Reservation, message: str) -> PartnerLink:
+    """Ask through the API (the customer page is not under test here) and return the SMS link's path."""
+    sent_before = sms_count(base_url)
+    accepted = post_json(
+        base_url,
+        "/api/chat",
+        {"reservationNumber": booking.number, "customerPhone": booking.customer_phone, "message": message},
+    )
+    path = link_path(wait_for_link(base_url, booking.partner_phone, sent_before))
+    return PartnerLink(request_id=accepted["requestId"], path=path)
+
+
+def wait_for_status(base_url: str, request_id: str, status: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if get_json(base_url, f"/api/requests/{request_id}")["status"] == status:
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"request {request_id} never reached {status}")

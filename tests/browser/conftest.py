@@ -1,0 +1,65 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against the real local runtime.
+
+Every page opened here is watched: a script error, a request to another origin, a Content-Security-Policy
+violation or a missing site file fails the test that caused it. On top of the policy the site is served
+with, every document gets `default-src 'self'`, so the pages are proven to work under that strict policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browsing import Pages, open_pages
+from playwright.sync_api import Browser, sync_playwright
+
+from local.testing import running_system
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+FLOW_WAIT_SECONDS = 120
+# Long enough to open a link in time on a busy two-core CI runner, short enough to wait out in a test.
+SHORT_WAIT_SECONDS = 8
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make tools` (installs Debian's chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def system() -> Iterator[str]:
+    """The whole system on a loopback port, with a wait long enough for any flow."""
+    with running_system(wait_seconds=FLOW_WAIT_SECONDS) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def hurried_system() -> Iterator[str]:
+    """The whole system with the shortest partner wait, for links that expire during a test."""
+    with running_system(wait_seconds=SHORT_WAIT_SECONDS) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def pages(browser: Browser, system: str) -> Iterator[Pages]:
+    yield from open_pages(browser, system)
+
+
+@pytest.fixture
+def hurried_pages(browser: Browser, hurried_system: str) -> Iterator[Pages]:
+    yield from open_pages(browser, hurried_system)

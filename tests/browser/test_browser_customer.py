@@ -1,0 +1,129 @@
+"""The customer page on the local runtime: the form, its errors, and requests that cannot go ahead."""
+
+from __future__ import annotations
+
+import pytest
+from browsing import Pages, Reservation, ask, capture, reservation
+from playwright.sync_api import Request, expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_empty_fields_are_flagged_next_to_each_field_without_calling_the_api(
+    pages: Pages, system: str
+) -> None:
+    page = pages.open(system + "/")
+    capture(page, "customer-form")
+    chats: list[Request] = []
+    page.on("request", lambda request: chats.append(request) if request.url.endswith("/api/chat") else None)
+
+    page.get_by_role("button", name="문의하기").click()
+
+    expected = {"reservationNumber": "예약번호를", "customerPhone": "연락처를", "message": "문의 내용을"}
+    for field, text in expected.items():
+        expect(page.locator(f"#{field}")).to_have_attribute("aria-invalid", "true")
+        expect(page.locator(f"#{field}-error")).to_contain_text(text)
+    expect(page.get_by_label("예약번호", exact=True)).to_be_focused()
+    assert chats == []
+    capture(page, "customer-required-fields")
+
+
+def test_field_error_from_the_api_appears_next_to_its_field_and_keeps_the_input(
+    pages: Pages, system: str
+) -> None:
+    page = pages.open(system + "/")
+    booking = reservation(system, 0)
+    page.get_by_label("예약번호", exact=True).fill(booking.number)
+    page.get_by_label("연락처", exact=True).fill("12-34")
+    page.get_by_label("문의 내용", exact=True).fill("체크인 시간을 바꾸고 싶어요")
+
+    with page.expect_response("**/api/chat") as answer:
+        page.get_by_role("button", name="문의하기").click()
+
+    assert answer.value.status == 400
+    assert answer.value.json()["field"] == "customerPhone"
+    expect(page.locator("#customerPhone-error")).to_have_text(answer.value.json()["message"])
+    expect(page.get_by_label("연락처", exact=True)).to_be_focused()
+    expect(page.get_by_label("연락처", exact=True)).to_have_value("12-34")
+    expect(page.get_by_label("예약번호", exact=True)).to_have_value(booking.number)
+    expect(page.locator("#reservationNumber-error")).to_be_hidden()
+    capture(page, "customer-field-error")
+
+
+def test_unknown_reservation_ends_as_failed_with_a_notification(pages: Pages, system: str) -> None:
+    page = pages.open(system + "/")
+    stranger = Reservation(number="RSV-19990101-999", customer_phone="010-5555-0000", partner_phone="")
+    ask(page, stranger, "예약을 다음 주로 옮기고 싶어요")
+
+    outcome = page.locator("#step-outcome")
+    expect(outcome).to_have_attribute("data-state", "failed", timeout=15_000)
+    expect(outcome.locator(".step-label")).to_have_text("실패")
+    expect(page.locator("#step-sms")).to_have_attribute("data-state", "skipped")
+    expect(page.locator("#notice-text")).not_to_be_empty(timeout=15_000)
+    capture(page, "customer-failed")
+
+
+def test_reload_shows_the_same_request(pages: Pages, system: str) -> None:
+    page = pages.open(system + "/")
+    booking = reservation(system, 3)
+    request_id = ask(page, booking, "픽업 시간을 바꿀 수 있을까요?")
+    expect(page.locator("#track-reservation")).to_have_text(booking.number)
+
+    page.reload()
+
+    expect(page.get_by_role("heading", name="문의 진행 상황")).to_be_visible()
+    expect(page.locator("#track-id")).to_have_text(request_id)
+    expect(page.locator("#track-reservation")).to_have_text(booking.number)
+    expect(page.locator("#step-created")).to_have_attribute("data-state", "done")
+
+
+def test_unknown_request_id_is_explained(pages: Pages, system: str) -> None:
+    page = pages.open(system + "/?request=no-such-request")
+
+    expect(page.locator("#track-error")).to_contain_text("문의를 찾을 수 없습니다")
+    expect(page.locator("#notice-pending")).to_be_hidden()
+    expect(page.locator("#track-steps")).to_be_hidden()
+    capture(page, "customer-unknown-request")
+
+
+def test_polling_stops_once_the_notification_is_shown(pages: Pages, system: str) -> None:
+    page = pages.open(system + "/")
+    stranger = Reservation(number="RSV-19990101-998", customer_phone="010-5555-0001", partner_phone="")
+    ask(page, stranger, "예약을 취소하고 싶어요")
+    expect(page.locator("#notice-text")).not_to_be_empty(timeout=15_000)
+    polls: list[Request] = []
+    page.on("request", lambda request: polls.append(request) if "/api/requests/" in request.url else None)
+
+    page.wait_for_timeout(5_000)  # more than two polling intervals
+
+    assert polls == []
+
+
+def test_page_calls_the_local_api_path_when_config_js_is_missing(pages: Pages, system: str) -> None:
+    page = pages.open(system + "/")
+    page.route("**/config.js", lambda route: route.abort())
+    page.reload()
+    booking = reservation(system, 4)
+
+    with page.expect_response("**/api/chat") as answer:
+        ask(page, booking, "예약 인원을 줄이고 싶어요")
+
+    assert answer.value.url == system + "/api/chat"
+    assert answer.value.status == 202
+
+
+def test_keyboard_focus_is_visible_on_every_control(pages: Pages, system: str) -> None:
+    page = pages.open(system + "/")
+    outlines = []
+    for _ in range(6):  # skip link, home link, three fields, submit button
+        page.keyboard.press("Tab")
+        outlines.append(
+            page.evaluate(
+                "() => { const s = getComputedStyle(document.activeElement);"
+                " return [document.activeElement.id || document.activeElement.tagName,"
+                " s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+            )
+        )
+
+    assert outlines[-1][0] == "submit"
+    assert [o for o in outlines if o[1] == "none" or o[2] < 2] == []

@@ -1,0 +1,123 @@
+"""The site's files as published: small, self-contained, no inline code (so `default-src 'self'` holds)."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+SITE = Path(__file__).resolve().parents[2] / "site"
+PAGES = ("index.html", "confirm.html")
+BUDGET_BYTES = 50 * 1024
+# config.js is generated at deploy time: one line with the API URL.
+CONFIG_JS_BYTES = len(
+    'window.PARTNER_CONFIRM_CONFIG = {"apiBaseUrl": "https://abcdefghij.execute-api.ap-northeast-2.amazonaws.com"};\n'
+)
+
+
+class Page(HTMLParser):
+    """The parts of a page these checks read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.references: list[str] = []  # what the browser loads with the page
+        self.links: list[str] = []
+        self.scripts: list[str | None] = []
+        self.inline: list[str] = []
+        self.controls: list[str] = []
+        self.labelled: set[str] = set()
+        self.metas: dict[str, str] = {}
+        self.lang: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "html":
+            self.lang = values.get("lang")
+        if tag == "script":
+            self.scripts.append(values.get("src"))
+        if tag == "style":
+            self.inline.append("<style>")
+        for name, value in attrs:
+            if name == "style" or name.startswith("on"):
+                self.inline.append(f"<{tag} {name}>")
+            if value and (name == "src" or (name == "href" and tag == "link")):
+                self.references.append(value)
+            if value and name == "href" and tag == "a":
+                self.links.append(value)
+        if tag in ("input", "textarea", "select") and values.get("type") != "hidden":
+            self.controls.append(str(values.get("id")))
+        if tag == "label" and values.get("for"):
+            self.labelled.add(str(values["for"]))
+        if tag == "meta" and values.get("name"):
+            self.metas[str(values["name"])] = str(values.get("content"))
+
+    def handle_data(self, data: str) -> None:
+        if self.lasttag == "script" and data.strip():
+            self.inline.append("<script> with code")
+
+
+def parse(name: str) -> Page:
+    page = Page()
+    page.feed((SITE / name).read_text(encoding="utf-8"))
+    return page
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_weighs_under_50_kb_in_total(name: str) -> None:
+    page = parse(name)
+    files = {SITE / name} | {SITE / ref.lstrip("/") for ref in page.references if ref != "/config.js"}
+    total = sum(path.stat().st_size for path in files) + CONFIG_JS_BYTES
+    assert total < BUDGET_BYTES, f"{name}: {total} bytes"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_no_inline_code(name: str) -> None:
+    page = parse(name)
+    assert page.inline == []
+    assert None not in page.scripts
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_references_only_its_own_site(name: str) -> None:
+    page = parse(name)
+    # Root-relative: the partner page is served at /r/{token}, where relative paths would break.
+    assert [ref for ref in page.references if not re.fullmatch(r"/[\w.-]+", ref)] == []
+    assert all((SITE / ref.lstrip("/")).is_file() for ref in page.references if ref != "/config.js")
+    assert [link for link in page.links if not re.fullmatch(r"/|#[\w-]+", link)] == []
+
+
+def test_styles_and_scripts_load_nothing_from_elsewhere() -> None:
+    for path in [*SITE.glob("*.css"), *SITE.glob("*.js")]:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"https?://|@import|url\(", text), path.name
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_reads_the_generated_config_before_its_own_scripts(name: str) -> None:
+    scripts = parse(name).scripts
+    assert scripts[0] == "/config.js"
+    assert len(scripts) > 1
+
+
+def test_generated_config_is_not_committed() -> None:
+    assert not (SITE / "config.js").exists()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_field_has_a_label(name: str) -> None:
+    page = parse(name)
+    assert page.controls
+    assert set(page.controls) <= page.labelled
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_is_korean_and_fits_a_phone(name: str) -> None:
+    page = parse(name)
+    assert page.lang == "ko"
+    assert "width=device-width" in page.metas["viewport"]
+
+
+def test_partner_page_sends_no_referrer() -> None:
+    assert parse("confirm.html").metas["referrer"] == "no-referrer"
