@@ -46,7 +46,7 @@ table = ConfirmationTable(
         seed_partner_phone=settings.seed_partner_phone,
     ),
 )
-bot = IntakeBot("intake-bot", IntakeBotArgs(region=settings.region))
+bot = IntakeBot("intake-bot", IntakeBotArgs(region=settings.region, account_id=account_id))
 site = StaticSite(
     "site",
     StaticSiteArgs(
@@ -96,7 +96,9 @@ api = PartnerApi(
         throttle_rate_limit=settings.api_throttle.rate_limit,
         throttle_burst_limit=settings.api_throttle.burst_limit,
         log_retention_days=settings.log_retention_days,
-        access_log_group_name=f"/aws/apigateway/{prefix}",
+        # HTTP API access logs are vended logs: under this prefix AWS grants delivery with one wildcard
+        # statement instead of growing the account's 5 KB log resource policy per log group.
+        access_log_group_name=f"/aws/vendedlogs/apigateway/{prefix}",
     ),
 )
 resolve_api_url(api.api_url)

@@ -100,9 +100,9 @@ class PartnerApi(pulumi.ComponentResource):
         super().__init__("partnerconfirm:index:PartnerApi", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        def table(write: bool = True) -> pulumi.Output[dict]:
+        def table(function: str) -> pulumi.Output[dict]:
             return pulumi.Output.from_input(args.table_arn).apply(
-                lambda arn: iam.table_statement(arn, args.table_indexes, write=write)
+                lambda arn: iam.table_statement(arn, function, args.table_indexes)
             )
 
         orchestrator = deploy_function(
@@ -115,7 +115,7 @@ class PartnerApi(pulumi.ComponentResource):
                 ENV["state_machine_arn"]: args.state_machine_arn,
             },
             statements=pulumi.Output.all(
-                table(),
+                table("orchestrator"),
                 pulumi.Output.from_input(args.state_machine_arn).apply(
                     lambda arn: iam.statement(["states:StartExecution"], [arn], sid="StartWorkflow")
                 ),
@@ -139,7 +139,7 @@ class PartnerApi(pulumi.ComponentResource):
                 ENV["allowed_origin"]: args.allowed_origin,
             },
             statements=pulumi.Output.all(
-                table(),
+                table("intake"),
                 orchestrator.arn.apply(lambda arn: iam.invoke_statement([arn], sid="HandOver")),
                 pulumi.Output.from_input(args.bot_alias_arn).apply(
                     lambda arn: iam.statement(["lex:RecognizeText"], [arn], sid="ClassifyIntent")
@@ -158,7 +158,7 @@ class PartnerApi(pulumi.ComponentResource):
                 ENV["allowed_origin"]: args.allowed_origin,
             },
             statements=pulumi.Output.all(
-                table(), iam.wildcard_statement(iam.TASK_CALLBACKS, sid="AnswerWorkflow")
+                table("partner_response"), iam.wildcard_statement(iam.TASK_CALLBACKS, sid="AnswerWorkflow")
             ),
             parent=self,
         )
@@ -171,7 +171,7 @@ class PartnerApi(pulumi.ComponentResource):
                 ENV["table_name"]: args.table_name,
                 ENV["allowed_origin"]: args.allowed_origin,
             },
-            statements=pulumi.Output.all(table(write=False)),
+            statements=pulumi.Output.all(table("status")),
             parent=self,
         )
         self.functions = {f.key: f for f in (intake, orchestrator, partner_response, status)}

@@ -26,6 +26,8 @@ IDLE_SESSION_TTL_SECONDS: Final = 300
 class IntakeBotArgs:
     region: str
     """Region of the bot: the release step calls the Lex models API there."""
+    account_id: pulumi.Input[str]
+    """The account whose bot alone may assume the bot role."""
 
 
 def bot_model(intents: Sequence[IntentDefinition] = INTENTS) -> dict[str, object]:
@@ -62,7 +64,11 @@ class IntakeBot(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-role",
             description="partner-confirm Lex bot",
-            assume_role_policy=pulumi.Output.json_dumps(iam.assume_role_policy("lexv2.amazonaws.com")),
+            assume_role_policy=pulumi.Output.json_dumps(
+                pulumi.Output.from_input(args.account_id).apply(
+                    lambda account: iam.assume_role_policy("lexv2.amazonaws.com", account)
+                )
+            ),
             opts=child,
         )
         bot = aws.lex.V2modelsBot(

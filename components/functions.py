@@ -92,6 +92,24 @@ class DeployedFunction:
         return self.function.name
 
 
+# Python's level names -> Lambda's application log levels.
+_LAMBDA_LOG_LEVELS: Final = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR": "ERROR"}
+
+
+def logging_config(log_level: str, log_group: pulumi.Input[str]) -> aws.lambda_.FunctionLoggingConfigArgsDict:
+    """JSON logs to the function's own group, at the stack's level.
+
+    With JSON logs Lambda filters application logs at its own level (INFO unless set) and Powertools
+    follows that level (`AWS_LAMBDA_LOG_LEVEL`) over `POWERTOOLS_LOG_LEVEL`: left unset, a DEBUG stack
+    would silently log at INFO.
+    """
+    return {
+        "log_format": "JSON",
+        "log_group": log_group,
+        "application_log_level": _LAMBDA_LOG_LEVELS[log_level],
+    }
+
+
 def powertools_environment(log_level: str) -> dict[str, str]:
     return {
         "POWERTOOLS_SERVICE_NAME": "partner-confirm",
@@ -146,7 +164,7 @@ def deploy_function(
         memory_size=MEMORY_MB,
         timeout=TIMEOUT_SECONDS,
         tracing_config={"mode": "Active"},
-        logging_config={"log_format": "JSON", "log_group": log_group.name},
+        logging_config=logging_config(defaults.log_level, log_group.name),
         environment={"variables": {**powertools_environment(defaults.log_level), **environment}},
         # The role must carry its permissions before the first invocation.
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[role_policy]),

@@ -7,6 +7,7 @@ resource; they are listed once, in `WILDCARD_ACTIONS`, with the reason.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 Statement = dict[str, Any]
@@ -17,7 +18,6 @@ VERSION: Final = "2012-10-17"
 WILDCARD_ACTIONS: Final[dict[str, str]] = {
     "sns:Publish": "a publish to a phone number has no topic, so there is no ARN to name",
     "states:SendTaskSuccess": "task-token callbacks accept no resource but `*`",
-    "states:SendTaskFailure": "task-token callbacks accept no resource but `*`",
     "xray:PutTraceSegments": "X-Ray has no resource-level permissions",
     "xray:PutTelemetryRecords": "X-Ray has no resource-level permissions",
     "xray:GetSamplingRules": "X-Ray has no resource-level permissions",
@@ -32,17 +32,40 @@ WILDCARD_ACTIONS: Final[dict[str, str]] = {
     "logs:DescribeLogGroups": "vended-log delivery (Step Functions logging) is account-wide",
 }
 
-TABLE_READ: Final = ("dynamodb:GetItem", "dynamodb:Query")
-TABLE_WRITE: Final = (
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:ConditionCheckItem",
-)
+GET: Final = "dynamodb:GetItem"
+QUERY: Final = "dynamodb:Query"
+PUT: Final = "dynamodb:PutItem"
+UPDATE: Final = "dynamodb:UpdateItem"
+
+
+@dataclass(frozen=True)
+class TableAccess:
+    """What one function does to the table, and the indexes it queries."""
+
+    actions: tuple[str, ...]
+    indexes: tuple[str, ...] = ()
+
+
+# Per function, the calls `handlers/store/table.py` makes for it. A `TransactWriteItems` is authorised per
+# item, so its `Put`/`Update` parts need PutItem/UpdateItem (no function deletes or condition-checks an
+# item). A refused write that hands back the item (`ReturnValuesOnConditionCheckFailure`) reads it, so
+# every writer may GetItem. Only the orchestrator queries an index (GSI1, the reservation lookup); GSI2 is
+# for operators.
+TABLE_ACCESS: Final[dict[str, TableAccess]] = {
+    "intake": TableAccess((GET, PUT, UPDATE)),
+    "orchestrator": TableAccess((GET, QUERY, PUT, UPDATE), indexes=("GSI1",)),
+    "sms_sender": TableAccess((GET, PUT, UPDATE)),
+    "partner_response": TableAccess((GET, PUT, UPDATE)),
+    "status": TableAccess((QUERY,)),
+    "timeout": TableAccess((GET, PUT, UPDATE)),
+    "failure": TableAccess((GET, PUT, UPDATE)),
+    "notification": TableAccess((GET, UPDATE)),
+}
 XRAY: Final = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 STATE_MACHINE_XRAY: Final = (*XRAY, "xray:GetSamplingRules", "xray:GetSamplingTargets")
 LOG_DELIVERY: Final = tuple(action for action in WILDCARD_ACTIONS if action.startswith("logs:"))
-TASK_CALLBACKS: Final = ("states:SendTaskSuccess", "states:SendTaskFailure")
+# The partner's answer completes the wait; a refusal is recorded in the table, never sent as a failure.
+TASK_CALLBACKS: Final = ("states:SendTaskSuccess",)
 
 
 def statement(actions: Iterable[str], resources: Sequence[Any], sid: str | None = None) -> Statement:
@@ -70,20 +93,29 @@ def policy(statements: Iterable[Statement]) -> Document:
     return {"Version": VERSION, "Statement": list(statements)}
 
 
-def assume_role_policy(service: str) -> Document:
-    """Trust policy letting one AWS service (e.g. `lambda.amazonaws.com`) assume the role."""
-    return policy(
-        [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
-    )
+def assume_role_policy(service: str, source_account: str | None = None) -> Document:
+    """Trust policy letting one AWS service (e.g. `lambda.amazonaws.com`) assume the role.
+
+    With `source_account`, only on behalf of that account's resources: the confused-deputy guard AWS
+    recommends for services that assume a role for a resource (Step Functions, Lex).
+    """
+    trust: Statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    if source_account is not None:
+        trust["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    return policy([trust])
 
 
 def table_resources(table_arn: str, indexes: Iterable[str]) -> list[str]:
     return [table_arn, *(f"{table_arn}/index/{index}" for index in indexes)]
 
 
-def table_statement(table_arn: str, indexes: Iterable[str], *, write: bool) -> Statement:
-    actions = (*TABLE_READ, *TABLE_WRITE) if write else TABLE_READ
-    return statement(actions, table_resources(table_arn, indexes), sid="Table")
+def table_statement(table_arn: str, function: str, table_indexes: Iterable[str]) -> Statement:
+    """The table access of `function` (see `TABLE_ACCESS`), on the table and the indexes it queries."""
+    access = TABLE_ACCESS[function]
+    missing = set(access.indexes) - set(table_indexes)
+    if missing:
+        raise ValueError(f"{function} queries {sorted(missing)}, which the table does not have")
+    return statement(access.actions, table_resources(table_arn, access.indexes), sid="Table")
 
 
 def function_log_statement(log_group_arn: str) -> Statement:

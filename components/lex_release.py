@@ -7,7 +7,6 @@ dynamic resource that runs it when the bot model (its hash) changes. Without a b
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -109,16 +108,56 @@ class LexBotReleaser:
             bot_version=version, bot_alias_id=self.point_alias(bot_id, locale_id, version, alias_id)
         )
 
+    def _delete(self, delete: Callable[[], object], describe: Callable[[], object]) -> bool:
+        """Run `delete`; False when there was nothing to delete.
+
+        Lex's Delete* calls never answer ResourceNotFoundException: a missing alias or version is a
+        PreconditionFailedException, the same error as other refusals, so `describe` tells them apart.
+        """
+        errors = self._client.exceptions
+        try:
+            delete()
+        except errors.PreconditionFailedException:
+            try:
+                describe()
+            except errors.ResourceNotFoundException:
+                return False
+            raise
+        return True
+
     def retire_version(self, bot_id: str, version: str) -> None:
         """Delete a version nothing points at any more; a version already gone is fine."""
-        try:
-            self._client.delete_bot_version(botId=bot_id, botVersion=version, skipResourceInUseCheck=False)
-        except self._client.exceptions.ResourceNotFoundException:
-            return
+        self._delete(
+            lambda: self._client.delete_bot_version(
+                botId=bot_id, botVersion=version, skipResourceInUseCheck=False
+            ),
+            lambda: self._client.describe_bot_version(botId=bot_id, botVersion=version),
+        )
+
+    def _wait_gone(self, what: str, describe: Callable[[], object]) -> None:
+        for _ in range(self._max_polls):
+            try:
+                describe()
+            except self._client.exceptions.ResourceNotFoundException:
+                return
+            self._sleep(self._poll_seconds)
+        raise LexReleaseError(f"{what} was not deleted after {self._max_polls} checks")
 
     def retire(self, bot_id: str, alias_id: str, version: str) -> None:
-        with contextlib.suppress(self._client.exceptions.ResourceNotFoundException):
-            self._client.delete_bot_alias(botAliasId=alias_id, botId=bot_id, skipResourceInUseCheck=True)
+        """Delete the alias, then its version. Alias deletion is asynchronous, and a version an alias still
+        points at cannot be deleted, so the version goes only once the alias is gone."""
+
+        def describe() -> object:
+            return self._client.describe_bot_alias(botAliasId=alias_id, botId=bot_id)
+
+        deleting = self._delete(
+            lambda: self._client.delete_bot_alias(
+                botAliasId=alias_id, botId=bot_id, skipResourceInUseCheck=True
+            ),
+            describe,
+        )
+        if deleting:
+            self._wait_gone(f"alias {alias_id} of bot {bot_id}", describe)
         self.retire_version(bot_id, version)
 
 

@@ -73,12 +73,12 @@ class CallbackWorkflow(pulumi.ComponentResource):
         signing_key = random.RandomBytes(f"{name}-link-signing-key", length=LINK_KEY_BYTES, opts=child)
         self.link_signing_key = pulumi.Output.secret(signing_key.base64)
 
-        def table(write: bool = True) -> pulumi.Output[dict]:
+        def table(function: str) -> pulumi.Output[dict]:
             return pulumi.Output.from_input(args.table_arn).apply(
-                lambda arn: iam.table_statement(arn, args.table_indexes, write=write)
+                lambda arn: iam.table_statement(arn, function, args.table_indexes)
             )
 
-        sms_statements: list[pulumi.Input[dict]] = [table()]
+        sms_statements: list[pulumi.Input[dict]] = [table("sms_sender")]
         if args.sms_mode is SmsMode.SNS:
             sms_statements.append(iam.wildcard_statement(["sns:Publish"], sid="TextPhoneNumbers"))
         sms_sender = deploy_function(
@@ -103,7 +103,7 @@ class CallbackWorkflow(pulumi.ComponentResource):
             defaults=args.defaults,
             description="Records that the partner did not answer in time",
             environment={ENV["table_name"]: args.table_name},
-            statements=pulumi.Output.all(table()),
+            statements=pulumi.Output.all(table("timeout")),
             parent=self,
         )
         failure = deploy_function(
@@ -112,10 +112,10 @@ class CallbackWorkflow(pulumi.ComponentResource):
             defaults=args.defaults,
             description="Records a failed confirmation so the customer is still told",
             environment={ENV["table_name"]: args.table_name},
-            statements=pulumi.Output.all(table()),
+            statements=pulumi.Output.all(table("failure")),
             parent=self,
         )
-        notification_statements: list[pulumi.Input[dict]] = [table()]
+        notification_statements: list[pulumi.Input[dict]] = [table("notification")]
         if args.notifier is Notifier.BEDROCK:
             notification_statements.append(
                 pulumi.Output.from_input(args.account_id).apply(
@@ -160,7 +160,11 @@ class CallbackWorkflow(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-role",
             description="partner-confirm workflow",
-            assume_role_policy=pulumi.Output.json_dumps(iam.assume_role_policy("states.amazonaws.com")),
+            assume_role_policy=pulumi.Output.json_dumps(
+                pulumi.Output.from_input(args.account_id).apply(
+                    lambda account: iam.assume_role_policy("states.amazonaws.com", account)
+                )
+            ),
             opts=child,
         )
         role_policy = aws.iam.RolePolicy(

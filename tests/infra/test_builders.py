@@ -3,6 +3,7 @@ helpers, the bot model hash, and the stack settings."""
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +21,7 @@ from components.seed_data import RESERVATIONS, item, reservations
 from components.settings import InvalidSettingError, StackSettings, load_settings
 from components.site import config_js, content_security_policy, content_type, site_files
 from handlers.models.intents import INTENTS, IntentDefinition
+from handlers.store import schema
 
 # --- IAM ----------------------------------------------------------------------------------------------------
 
@@ -52,11 +54,62 @@ def test_function_policy_writes_only_to_its_own_log_group() -> None:
     assert own_logs["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
 
 
-def test_table_statement_names_the_table_and_each_index() -> None:
-    statement = iam.table_statement("arn:t", ["GSI1", "GSI2"], write=False)
+def test_table_statement_names_only_the_indexes_the_function_queries() -> None:
+    orchestrator = iam.table_statement("arn:t", "orchestrator", ["GSI1", "GSI2"])
+    status = iam.table_statement("arn:t", "status", ["GSI1", "GSI2"])
 
-    assert statement["Resource"] == ["arn:t", "arn:t/index/GSI1", "arn:t/index/GSI2"]
-    assert statement["Action"] == ["dynamodb:GetItem", "dynamodb:Query"]
+    assert orchestrator["Resource"] == ["arn:t", "arn:t/index/GSI1"]
+    assert (status["Resource"], status["Action"]) == (["arn:t"], ["dynamodb:Query"])
+
+
+def test_table_statement_refuses_an_index_the_table_lacks() -> None:
+    with pytest.raises(ValueError, match="GSI1"):
+        iam.table_statement("arn:t", "orchestrator", ["GSI2"])
+
+
+# The store's boto3 calls -> the IAM actions they need; a transaction needs one action per item kind.
+_CLIENT_ACTIONS = {
+    "get_item": "dynamodb:GetItem",
+    "query": "dynamodb:Query",
+    "put_item": "dynamodb:PutItem",
+    "update_item": "dynamodb:UpdateItem",
+    "delete_item": "dynamodb:DeleteItem",
+}
+_TRANSACTION_ACTIONS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+
+
+def _store_calls() -> tuple[set[str], set[str]]:
+    """(IAM actions, index names) that `handlers/store` really uses, read from its source."""
+    actions: set[str] = set()
+    indexes: set[str] = set()
+    for path in (ROOT / "handlers" / "store").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                chain = ast.unparse(node.func.value)
+                if chain.endswith("_client"):
+                    assert node.func.attr in {*_CLIENT_ACTIONS, "transact_write_items"}, node.func.attr
+                    actions.add(_CLIENT_ACTIONS.get(node.func.attr, ""))
+                    indexes.update(
+                        getattr(schema, ast.unparse(k.value)) for k in node.keywords if k.arg == "IndexName"
+                    )
+            if isinstance(node, ast.Dict):
+                for key in node.keys:
+                    if isinstance(key, ast.Constant) and key.value in _TRANSACTION_ACTIONS:
+                        actions.add(_TRANSACTION_ACTIONS[key.value])
+    return actions - {""}, indexes
+
+
+def test_table_grants_cover_exactly_what_the_store_calls() -> None:
+    actions, indexes = _store_calls()
+
+    assert {a for access in iam.TABLE_ACCESS.values() for a in access.actions} == actions
+    assert {i for access in iam.TABLE_ACCESS.values() for i in access.indexes} == indexes
+    assert set(iam.TABLE_ACCESS) == set(FUNCTION_KEYS)
 
 
 @pytest.mark.parametrize(

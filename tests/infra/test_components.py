@@ -93,7 +93,7 @@ def test_seed_partner_phone_reaches_every_demo_partner() -> None:
 
 def build_bot() -> Built:
     def build() -> dict[str, Any]:
-        bot = IntakeBot("bot", IntakeBotArgs(region=REGION))
+        bot = IntakeBot("bot", IntakeBotArgs(region=REGION, account_id=ACCOUNT))
         return {"id": bot.bot_id, "alias": bot.bot_alias_id, "aliasArn": bot.bot_alias_arn}
 
     return resolve(build)
@@ -128,6 +128,15 @@ def test_bot_role_is_trusted_by_lex_only() -> None:
     trust = json.loads(build_bot().inputs("bot-role")["assumeRolePolicy"])
 
     assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "lexv2.amazonaws.com"}]
+
+
+@pytest.mark.parametrize(
+    ("build", "role"), [(lambda: build_bot(), "bot-role"), (lambda: build_workflow(), "workflow-role")]
+)
+def test_service_roles_serve_only_this_accounts_resources(build: Any, role: str) -> None:
+    (trust,) = json.loads(build().inputs(role)["assumeRolePolicy"])["Statement"]
+
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
 
 
 # --- CallbackWorkflow ------------------------------------------------------------------------------------
@@ -356,7 +365,25 @@ def test_status_function_only_reads_the_table() -> None:
     statements = policy_of(build_api(), "api-status-policy")
     table = next(s for s in statements if s.get("Sid") == "Table")
 
-    assert table["Action"] == ["dynamodb:GetItem", "dynamodb:Query"]
+    assert (table["Action"], table["Resource"]) == (["dynamodb:Query"], [TABLE_ARN])
+
+
+def test_only_the_orchestrator_may_query_the_reservation_index() -> None:
+    built = build_api()
+    resources = {
+        key: next(s for s in policy_of(built, f"api-{key}-policy") if s.get("Sid") == "Table")["Resource"]
+        for key in ("intake", "orchestrator", "partner-response", "status")
+    }
+
+    assert resources.pop("orchestrator") == [TABLE_ARN, f"{TABLE_ARN}/index/GSI1"]
+    assert all(resource == [TABLE_ARN] for resource in resources.values())
+
+
+def test_partner_answers_only_complete_the_wait() -> None:
+    statements = policy_of(build_api(), "api-partner-response-policy")
+    callbacks = next(s for s in statements if s.get("Sid") == "AnswerWorkflow")
+
+    assert (callbacks["Action"], callbacks["Resource"]) == (["states:SendTaskSuccess"], "*")
 
 
 def test_orchestrator_starts_the_workflow_it_is_given() -> None:

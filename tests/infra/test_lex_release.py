@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
+from pulumi.dynamic.dynamic import serialize_provider
 
 from components import lex_release
 from components.lex_release import ALIAS_NAME, DRAFT, LexBotReleaseProvider, LexBotReleaser, LexReleaseError
@@ -122,15 +126,50 @@ def test_a_build_that_never_finishes_gives_up(stub: Stubber, releaser: LexBotRel
         releaser.build_locale(BOT, LOCALE)
 
 
-def test_retire_tolerates_an_alias_already_gone(stub: Stubber, releaser: LexBotReleaser) -> None:
-    stub.add_client_error("delete_bot_alias", service_error_code="ResourceNotFoundException")
-    stub.add_response(
-        "delete_bot_version",
-        {"botId": BOT, "botVersion": "1", "botStatus": "Deleting"},
-        {"botId": BOT, "botVersion": "1", "skipResourceInUseCheck": False},
-    )
+def expect_error(stub: Stubber, client: Any, operation: str, code: str, params: dict[str, Any]) -> None:
+    """A stubbed error, refused unless the real API declares that error for the operation."""
+    model = client.meta.service_model.operation_model(client.meta.method_to_api_mapping[operation])
+    assert code in {shape.name for shape in model.error_shapes}, f"{operation} never raises {code}"
+    stub.add_client_error(operation, service_error_code=code, expected_params=params)
+
+
+ALIAS_KEY = {"botAliasId": ALIAS, "botId": BOT}
+VERSION_KEY = {"botId": BOT, "botVersion": "1"}
+DELETE_ALIAS = {**ALIAS_KEY, "skipResourceInUseCheck": True}
+DELETE_VERSION = {**VERSION_KEY, "skipResourceInUseCheck": False}
+
+
+def test_retire_deletes_the_version_only_once_the_alias_is_gone(
+    client: Any, stub: Stubber, releaser: LexBotReleaser
+) -> None:
+    stub.add_response("delete_bot_alias", {**ALIAS_KEY, "botAliasStatus": "Deleting"}, DELETE_ALIAS)
+    stub.add_response("describe_bot_alias", {**ALIAS_KEY, "botAliasStatus": "Deleting"}, ALIAS_KEY)
+    expect_error(stub, client, "describe_bot_alias", "ResourceNotFoundException", ALIAS_KEY)
+    stub.add_response("delete_bot_version", {**VERSION_KEY, "botStatus": "Deleting"}, DELETE_VERSION)
 
     releaser.retire(BOT, ALIAS, "1")
+
+
+def test_retire_tolerates_an_alias_and_version_already_gone(
+    client: Any, stub: Stubber, releaser: LexBotReleaser
+) -> None:
+    # Lex's Delete* calls answer PreconditionFailedException for what does not exist.
+    expect_error(stub, client, "delete_bot_alias", "PreconditionFailedException", DELETE_ALIAS)
+    expect_error(stub, client, "describe_bot_alias", "ResourceNotFoundException", ALIAS_KEY)
+    expect_error(stub, client, "delete_bot_version", "PreconditionFailedException", DELETE_VERSION)
+    expect_error(stub, client, "describe_bot_version", "ResourceNotFoundException", VERSION_KEY)
+
+    releaser.retire(BOT, ALIAS, "1")
+
+
+def test_a_version_that_still_exists_is_not_reported_deleted(
+    client: Any, stub: Stubber, releaser: LexBotReleaser
+) -> None:
+    expect_error(stub, client, "delete_bot_version", "PreconditionFailedException", DELETE_VERSION)
+    stub.add_response("describe_bot_version", {**VERSION_KEY, "botStatus": "Available"}, VERSION_KEY)
+
+    with pytest.raises(client.exceptions.PreconditionFailedException):
+        releaser.retire_version(BOT, "1")
 
 
 PROPS = {"botId": BOT, "localeId": LOCALE, "modelHash": "a" * 64, "region": "ap-northeast-2"}
@@ -167,3 +206,30 @@ def test_provider_create_outputs_version_and_alias(
 
     assert created.outs is not None
     assert (created.outs["botVersion"], created.outs["botAliasId"]) == ("1", ALIAS)
+
+
+# What Pulumi's provider host (`python -m pulumi.dynamic`, started in the project directory) does with the
+# provider it finds in the state.
+_PROVIDER_HOST = """
+import base64, sys, dill
+provider = dill.loads(base64.b64decode(sys.stdin.read()))
+print(type(provider).__module__, type(provider).__name__, "boto3" in sys.modules, "pulumi_aws" in sys.modules)
+"""
+
+
+def test_provider_loads_in_a_fresh_provider_host_from_the_project_directory() -> None:
+    serialized = serialize_provider(LexBotReleaseProvider())
+    result = subprocess.run(  # noqa: S603 - our interpreter, fixed script
+        [sys.executable, "-c", _PROVIDER_HOST],
+        input=serialized,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    # By reference, with nothing captured, and importing its module registers nothing and builds no client.
+    assert result.stdout.split() == ["components.lex_release", "LexBotReleaseProvider", "False", "False"]
+    assert serialize_provider(LexBotReleaseProvider()) == serialized

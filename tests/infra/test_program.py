@@ -120,6 +120,28 @@ def test_every_function_runs_its_entry_module_with_its_own_role(program: dict[st
         assert module in function["inputs"]["code"]["archive"], f"{module} is not in the code archive"
 
 
+@pytest.mark.parametrize(("stack", "level"), [("dev", "DEBUG"), ("demo", "INFO")])
+def test_functions_log_at_the_stack_level_not_lambdas_default(stack: str, level: str) -> None:
+    # With JSON logs Lambda drops application logs below its own level, which Powertools then follows.
+    functions = of_type(_evaluate(stack), "aws:lambda/function:Function")
+
+    assert {f["inputs"]["loggingConfig"]["applicationLogLevel"] for f in functions} == {level}
+    assert {f["inputs"]["environment"]["variables"]["POWERTOOLS_LOG_LEVEL"] for f in functions} == {level}
+
+
+def test_service_delivered_logs_go_to_vended_log_groups(program: dict[str, Any]) -> None:
+    groups = {g["name"]: g["outputs"]["arn"] for g in of_type(program, "aws:cloudwatch/logGroup:LogGroup")}
+    (stage,) = of_type(program, "aws:apigatewayv2/stage:Stage")
+    (machine,) = of_type(program, "aws:sfn/stateMachine:StateMachine")
+    delivered = {
+        stage["inputs"]["accessLogSettings"]["destinationArn"],
+        machine["inputs"]["loggingConfiguration"]["logDestination"].removesuffix(":*"),
+    }
+
+    assert all(":log-group:/aws/vendedlogs/" in arn for arn in delivered)
+    assert delivered <= set(groups.values())
+
+
 def test_every_route_points_at_an_existing_function(program: dict[str, Any]) -> None:
     integrations = {i["id"]: i for i in of_type(program, "aws:apigatewayv2/integration:Integration")}
     invoke_arns = {f["outputs"]["invokeArn"] for f in of_type(program, "aws:lambda/function:Function")}
