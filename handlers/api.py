@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any, TypeVar
 
@@ -38,8 +40,20 @@ _THROTTLING = frozenset(
         "ProvisionedThroughputExceededException",
         "RequestLimitExceeded",
         "ServiceUnavailable",
+        # The store retries a transaction that collided with another; one still colliding escapes raw,
+        # as does a single write that met a transaction on its item. Both are worth trying again.
+        "TransactionCanceledException",
+        "TransactionConflictException",
     }
 )
+
+
+class BodyInvalidError(Exception):
+    """The request body broke its model. Only bodies: a ValidationError anywhere else is our bug, a 500."""
+
+    def __init__(self, error: ValidationError) -> None:
+        super().__init__(str(error.error_count()))
+        self.error = error
 
 
 class BadRequestError(Exception):
@@ -66,10 +80,25 @@ def json_response(status: int, body: BaseModel) -> Response:
 
 
 def parse_body(app: APIGatewayHttpResolver, model: type[Model]) -> Model:
-    raw = app.current_event.decoded_body or ""
-    if len(raw.encode()) > MAX_BODY_BYTES:
+    raw = _body_bytes(app.current_event.body or "", bool(app.current_event.is_base64_encoded))
+    if len(raw) > MAX_BODY_BYTES:
         raise BadRequestError(TOO_LARGE)
-    return model.model_validate_json(raw)
+    # Bytes, not text: pydantic refuses invalid UTF-8 as malformed JSON instead of raising a decode error.
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise BodyInvalidError(exc) from exc
+
+
+def _body_bytes(body: str, is_base64: bool) -> bytes:
+    """The body as sent. API Gateway base64-encodes bodies it deems binary (any odd content-type)."""
+    if is_base64:
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise BadRequestError(MALFORMED_JSON) from exc
+    # `surrogatepass` keeps a lone surrogate as the invalid UTF-8 it is, for pydantic to refuse.
+    return body.encode("utf-8", "surrogatepass")
 
 
 def _validation_response(exc: ValidationError) -> Response:
@@ -94,11 +123,13 @@ def _validation_response(exc: ValidationError) -> Response:
 def build(allowed_origin: str | None) -> APIGatewayHttpResolver:
     """A resolver with every error mapped to the JSON error body; the caller adds its routes."""
     cors = CORSConfig(allow_origin=allowed_origin, max_age=300) if allowed_origin else None
-    app = APIGatewayHttpResolver(cors=cors)
+    # Never debug mode, whatever POWERTOOLS_DEV says: it prints each raw event (phones, link tokens)
+    # past the log scrubbing, and answers errors with a traceback.
+    app = APIGatewayHttpResolver(cors=cors, debug=False)
 
-    @app.exception_handler(ValidationError)
-    def _invalid(exc: ValidationError) -> Response:
-        return _validation_response(exc)
+    @app.exception_handler(BodyInvalidError)
+    def _invalid(exc: BodyInvalidError) -> Response:
+        return _validation_response(exc.error)
 
     @app.exception_handler(BadRequestError)
     def _bad(exc: BadRequestError) -> Response:

@@ -20,8 +20,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 SERVICE = "partner-confirm"
 NAMESPACE = "PartnerConfirm"
 
-_PHONE = re.compile(r"(?<![\d+])(?:\+?82[\s-]?0?|0)(1[016789])[\s-]?(\d{3,4})[\s-]?(\d{2})(\d{2})(?!\d)")
-_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
+# Separators as people type them (spaces, hyphens, dots, brackets); digits must start a number.
+_SEP = r"[\s.\-()]{0,3}"
+_PHONE = re.compile(
+    rf"(?<![\d+])(?:\+?82{_SEP}(?:0{_SEP})?|\(?0)(1[016789]){_SEP}(\d{{3,4}}){_SEP}(\d{{2}})(\d{{2}})(?!\d)"
+)
+# A token starts after any non-token character, or right after a JSON escape such as `\n` in a traceback.
+_TOKEN = re.compile(r"(?:(?<![A-Za-z0-9_-])|(?<=\\[nrt]))[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 
 
 def scrub(text: str) -> str:
@@ -76,23 +81,36 @@ def flush_metrics() -> None:
         recorder.clear_metrics()
 
 
+_cold = {"start": True}  # this execution environment has not served an invocation yet
+
+
+def _count_cold_start(context: Any) -> None:
+    """Powertools' `ColdStart` metric (its own record, dimensions function_name and service), once."""
+    if _cold["start"]:
+        _cold["start"] = False
+        metrics().provider.add_cold_start_metric(context=context)
+
+
 def reset_observability() -> None:
     logger.cache_clear()
     metrics.cache_clear()
+    _cold["start"] = True
 
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def instrumented(correlation_id_path: str | None = None) -> Callable[[Handler], Handler]:
-    """Logger context (with correlation id) and metrics flushing around a Lambda handler."""
+    """Logger context (with correlation id), the cold-start metric, and one metrics flush per invocation."""
 
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
         def run(event: Any, context: Any) -> Any:
+            # `log_event=False` whatever POWERTOOLS_LOGGER_LOG_EVENT says: events carry customers' messages.
             wrapped = logger().inject_lambda_context(
-                handler, correlation_id_path=correlation_id_path, clear_state=True
+                handler, correlation_id_path=correlation_id_path, clear_state=True, log_event=False
             )
+            _count_cold_start(context)
             try:
                 return wrapped(event, context)
             finally:

@@ -10,6 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 MAX_MESSAGE_CHARS = 800
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 _HANGUL = re.compile(r"[가-힣]")
+FINISHED = frozenset({"end_turn", "stop_sequence"})
 
 SYSTEM_PROMPT = (
     "당신은 예약 서비스의 고객 안내 담당자입니다. 주어진 정보만 사용해 고객에게 보낼 짧고 친절한 한국어 "
@@ -35,7 +36,9 @@ class BedrockNotifier:
         # moto has no Converse and raises NotImplementedError in process; either way the template answers.
         except (ClientError, BotoCoreError, NotImplementedError):
             return None
-        if answer.get("stopReason") == "max_tokens":
+        # Anything but a finished turn is not a message: cut off (max_tokens), or replaced by a guardrail
+        # or content filter whose canned text is not written for this customer.
+        if answer.get("stopReason") not in FINISHED:
             return None
         return acceptable(_text(answer))
 
@@ -54,6 +57,10 @@ def acceptable(text: str | None) -> str | None:
     if text is None:
         return None
     message = text.strip()
-    if not message or len(message) > MAX_MESSAGE_CHARS or _URL.search(message) or not _HANGUL.search(message):
+    if not message or len(message) > MAX_MESSAGE_CHARS or _URL.search(message):
+        return None
+    # Korean first: Hangul at least half of the letters (a reservation number or "Wi-Fi" may be Latin).
+    letters = sum(1 for ch in message if ch.isalpha())
+    if len(_HANGUL.findall(message)) * 2 < letters or not _HANGUL.search(message):
         return None
     return message

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -10,6 +12,8 @@ from handlers.models.errors import SmsDeliveryError
 from handlers.models.phone import mask
 
 SNS_ATTEMPTS = 3  # the first try and two retries
+# A throttled publish retried at once fails again: wait 0.25 s, then 0.5 s (well inside the task's time).
+SNS_BACKOFF_SECONDS = 0.25
 
 
 class SmsSender(Protocol):
@@ -17,12 +21,15 @@ class SmsSender(Protocol):
 
 
 class SnsSms:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, pause: Callable[[float], None] = time.sleep) -> None:
         self._client = client
+        self._pause = pause
 
     def send(self, phone: str, body: str) -> str:
         last: Exception | None = None
-        for _ in range(SNS_ATTEMPTS):
+        for attempt in range(SNS_ATTEMPTS):
+            if attempt:
+                self._pause(SNS_BACKOFF_SECONDS * 2 ** (attempt - 1))
             try:
                 answer = self._client.publish(
                     PhoneNumber=phone,

@@ -37,7 +37,7 @@ FIELD_MESSAGES: Final[dict[str, str]] = {
     "customerId": "고객 ID는 64자 이하의 문자열이어야 합니다.",
     "token": "유효하지 않은 링크입니다.",
     "response": "응답은 수락(accept), 거절(reject), 대안 제시(alternative) 중 하나여야 합니다.",
-    "alternativeTime": "대안 시간은 지금 이후의 날짜와 시간으로 입력해 주세요.",
+    "alternativeTime": "대안 시간은 지금 이후 1년 이내의 날짜와 시간으로 입력해 주세요.",
 }
 MALFORMED_JSON: Final = "요청 본문이 올바른 JSON 형식이 아닙니다."
 TOO_LARGE: Final = "요청 본문이 너무 큽니다."

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, model_validator
 
 from handlers.models.domain import PartnerAnswer
 from handlers.models.messages import KST
+
+_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}")
+# A proposal further ahead is a typo, and dates near year 9999 cannot even be shown in Korea time.
+MAX_ALTERNATIVE_AHEAD_SECONDS = 366 * 24 * 3600
+
+
+def _date_time_text(value: Any) -> Any:
+    """Only an ISO date with a time: pydantic alone would also take epoch numbers and bare dates."""
+    if value is not None and not (isinstance(value, str) and _DATE_TIME.match(value)):
+        raise ValueError("alternativeTime must be an ISO 8601 date and time")
+    return value
 
 
 class RespondRequest(BaseModel):
@@ -16,7 +28,7 @@ class RespondRequest(BaseModel):
 
     token: Annotated[str, StringConstraints(max_length=64)]
     response: PartnerAnswer
-    alternativeTime: datetime | None = None
+    alternativeTime: Annotated[datetime | None, BeforeValidator(_date_time_text)] = None
 
     @model_validator(mode="after")
     def _alternative_needs_time(self) -> RespondRequest:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _SEPARATORS = re.compile(r"[\s\-.()]")
 # Korean mobile prefixes 010, 011, 016, 017, 018, 019; the national part is 10 or 11 digits.
-_NATIONAL_MOBILE = re.compile(r"01[016789]\d{7,8}")
+_NATIONAL_MOBILE = re.compile(r"01[016789][0-9]{7,8}")
 
 
 class InvalidPhoneError(ValueError):
@@ -15,7 +16,9 @@ class InvalidPhoneError(ValueError):
 
 def to_e164(raw: str) -> str:
     """`010-1234-5678`, `01012345678` or `+82 10 1234 5678` -> `+821012345678`."""
-    compact = _SEPARATORS.sub("", raw.strip())
+    # NFKC turns the full-width digits, hyphen and plus of Korean input methods into ASCII; any other
+    # script's digits stay non-ASCII and are refused, so only ASCII ever reaches the table and SNS.
+    compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw).strip())
     if compact.startswith("+82"):
         rest = compact[3:]
         national = rest if rest.startswith("0") else "0" + rest

@@ -20,7 +20,7 @@ from handlers.models.errors import (
     WaitEndedError,
 )
 from handlers.models.messages import FIELD_MESSAGES
-from handlers.models.partner import ConfirmView, RespondRequest
+from handlers.models.partner import MAX_ALTERNATIVE_AHEAD_SECONDS, ConfirmView, RespondRequest
 from handlers.observability import MetricUnit, count, logger, measure
 from handlers.store.table import Item, Store
 
@@ -96,7 +96,7 @@ def respond(
         # The link lives exactly as long as the wait: an answer past its expiry came after the wait ended.
         raise WaitEndedError("answer after the wait ended") from exc
     proposed = body.answer_time()
-    if proposed is not None and proposed.timestamp() <= now:
+    if proposed is not None and not now < proposed.timestamp() <= now + MAX_ALTERNATIVE_AHEAD_SECONDS:
         raise InvalidInputError("alternativeTime", FIELD_MESSAGES["alternativeTime"])
     outcome = Outcome(response=body.response.value, alternativeTime=proposed)
     answer = outcome.to_payload()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from handlers import clock as wall_clock
 from handlers.adapters.sms import SmsSender
 from handlers.models import link_token
@@ -74,8 +76,14 @@ def notify_partner(
         count("SmsFailed")
         logger().exception("partner SMS not delivered")
         raise
-    store.mark_sms_sent(request_id, int(clock() * 1000), {"channel": channel})
     count("SmsSent", channel=channel)
+    try:
+        store.mark_sms_sent(request_id, int(clock() * 1000), {"channel": channel})
+    except (ClientError, BotoCoreError):
+        # The partner has the link: failing the task now would end a request they can still answer
+        # (every answerable status includes `Created`), so the missing `SMSSent` entry is only logged.
+        logger().exception("SMS sent but SMSSent not recorded")
+        count("SmsSentNotRecorded")
     return {"requestId": request_id, "sent": True, "messageId": message_id}
 
 

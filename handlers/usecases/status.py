@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,11 @@ from handlers.store.table import Store
 _PUBLIC_DETAILS = ("intent", "intentSource", "response", "alternativeTime", "reason", "channel")
 
 
+# Request ids are the lowercase UUIDs intake issues. Anything else cannot exist, so it costs no read, and
+# an overlong id never reaches DynamoDB (a partition key over 2 KB is a ValidationException, a 500).
+_REQUEST_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def iso_ms(epoch_ms: int) -> str:
     return (
         datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -21,6 +27,8 @@ def iso_ms(epoch_ms: int) -> str:
 
 
 def view(request_id: str, *, store: Store) -> RequestView:
+    if not _REQUEST_ID.fullmatch(request_id):
+        raise RequestNotFoundError("not a request id")
     logger().set_correlation_id(request_id)
     request, events = store.request_with_events(request_id)
     if request is None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import botocore.client
+import botocore.exceptions
 import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
@@ -258,3 +259,35 @@ def flow(
     aws: Any, seed_reservation: dict[str, Any], load_event: Any, context: LambdaContext, aws_client: Any
 ) -> Flow:
     return Flow(load_event, context, aws_client)
+
+
+@pytest.fixture
+def transaction_conflicts(aws_client: Callable[..., Any]) -> Callable[[int], list[str]]:
+    """The next `times` transactions on the handler's table client collide with another transaction,
+    as real DynamoDB cancels one of two concurrent transactions on an item (moto never does)."""
+
+    def collide(times: int) -> list[str]:
+        cancelled: list[str] = []
+
+        def conflict(params: dict[str, Any], **_: Any) -> None:
+            if len(cancelled) < times:
+                cancelled.append("TransactionConflict")
+                reasons = [{"Code": "None"} for _ in params["TransactItems"]]
+                reasons[-1] = {
+                    "Code": "TransactionConflict",
+                    "Message": "Transaction is ongoing for the item",
+                }
+                raise botocore.exceptions.ClientError(
+                    {
+                        "Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
+                        "CancellationReasons": reasons,
+                    },
+                    "TransactWriteItems",
+                )
+
+        aws_client("dynamodb").meta.events.register(
+            "provide-client-params.dynamodb.TransactWriteItems", conflict
+        )
+        return cancelled
+
+    return collide

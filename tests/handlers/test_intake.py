@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -192,3 +193,52 @@ def test_unknown_route_is_404_json(aws, load_event, context):
     event["rawPath"] = event["requestContext"]["http"]["path"] = "/nope"
     answer = intake.handler(event, context)
     assert (answer["statusCode"], _body(answer)["error"]) == (404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "!!! not base64 !!!",
+        base64.b64encode(b'\xff\xfe{"message": 1}').decode(),  # not UTF-8
+    ],
+    ids=["bad-base64", "not-utf8"],
+)
+def test_undecodable_base64_body_is_400(aws, load_event, context, raw):
+    event = load_event("chat.json", raw_body=raw)
+    event["isBase64Encoded"] = True
+    answer = intake.handler(event, context)
+    assert answer["statusCode"] == 400
+    assert _body(answer)["error"] == "BAD_REQUEST"
+
+
+def test_base64_encoded_json_body_is_accepted(flow, load_event, context, aws_client):
+    body = {"customerPhone": "010-1234-5678", "reservationNumber": "R-20261127-001", "message": "예약 변경"}
+    event = load_event("chat.json")
+    event["body"] = base64.b64encode(json.dumps(body, ensure_ascii=False).encode()).decode()
+    event["isBase64Encoded"] = True
+    event["headers"]["content-type"] = "application/octet-stream"
+    stub = Stubber(aws_client("lambda"))
+    stub.add_response(
+        "invoke", {"StatusCode": 202}, {"FunctionName": ANY, "InvocationType": "Event", "Payload": ANY}
+    )
+    with stub:
+        assert intake.handler(event, context)["statusCode"] == 202
+
+
+def test_lone_surrogate_in_body_is_400(aws, load_event, context):
+    raw = '{"customerPhone": "\ud800", "reservationNumber": "R-1", "message": "x"}'
+    answer = intake.handler(load_event("chat.json", raw_body=raw), context)
+    assert answer["statusCode"] == 400
+
+
+def test_chat_colliding_with_another_from_the_same_address_is_retried(flow, transaction_conflicts):
+    # Two chats from one address update the same rate counter: DynamoDB cancels one of the transactions.
+    collisions = transaction_conflicts(1)
+    assert flow.chat()["statusCode"] == 202
+    assert collisions == ["TransactionConflict"]
+
+
+def test_chat_still_colliding_is_503_json(flow, transaction_conflicts):
+    transaction_conflicts(10)
+    answer = flow.chat()
+    assert (answer["statusCode"], _body(answer)["error"]) == (503, "UNAVAILABLE")

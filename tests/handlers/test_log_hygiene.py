@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from botocore.stub import Stubber
 
 from handlers import notification, timeout
@@ -30,3 +31,18 @@ def test_whole_run_logs_contain_no_token_and_no_unmasked_phone(flow, aws_client,
     digits = re.sub(r"[\s-]", "", logs)
     for national in ("1012345678", "1098765432", "1055550101"):
         assert national not in digits
+
+
+@pytest.mark.filterwarnings("ignore:POWERTOOLS_DEV environment variable is enabled")
+def test_powertools_debug_switches_cannot_print_raw_events(flow, monkeypatch, capsys):
+    # An operator turning on Powertools' dev or event logging must not put raw bodies and paths in the logs.
+    monkeypatch.setenv("POWERTOOLS_DEV", "true")
+    monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "true")
+    _, token = flow.texted()
+    flow.confirm(token)
+    flow.chat(customerPhone="010.5555.0101", message="제 번호는 010.5555.0101 입니다")
+    captured = capsys.readouterr()
+    logs = captured.out + captured.err
+    assert token not in logs
+    assert "5555.0101" not in logs
+    assert "제 번호는" not in logs

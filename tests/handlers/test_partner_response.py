@@ -6,11 +6,16 @@ import json
 import threading
 from datetime import UTC, datetime, timedelta
 
+import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
 from handlers import clock, timeout
 from handlers.models import link_token
+from handlers.models.errors import WaitEndedError
+from handlers.store.keys import token_key
+from handlers.store.table import Store
+from tests.handlers.conftest import REGION, TABLE
 
 TOKEN_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
@@ -168,6 +173,9 @@ def test_local_time_without_zone_means_korea_time(flow, aws_client):
         ({"response": "alternative"}, "alternativeTime"),
         ({"response": "alternative", "alternativeTime": "next tuesday"}, "alternativeTime"),
         ({"response": "alternative", "alternativeTime": "2020-01-01T10:00:00+09:00"}, "alternativeTime"),
+        # Year 9999 cannot be shown in Korea time: accepting it would crash the notification later.
+        ({"response": "alternative", "alternativeTime": "9999-12-31T23:59:59Z"}, "alternativeTime"),
+        ({"response": "alternative", "alternativeTime": "2099-01-01T10:00:00+09:00"}, "alternativeTime"),
         ({"response": "accept", "extra": 1}, "extra"),
     ],
 )
@@ -175,6 +183,20 @@ def test_invalid_answers_are_400_and_claim_nothing(flow, body, field):
     request_id, token = flow.texted()
     answer = flow.respond({"token": token, **body})
     assert (answer["statusCode"], _body(answer)["field"]) == (400, field)
+    assert flow.request_item(request_id)["status"] == "SMSSent"
+
+
+@pytest.mark.parametrize("shape", ["epoch-seconds", "epoch-text", "date-only"])
+def test_alternative_time_must_be_an_iso_date_and_time(flow, shape):
+    request_id, token = flow.texted()
+    soon = datetime.now(UTC) + timedelta(days=2)
+    value = {
+        "epoch-seconds": int(soon.timestamp()),
+        "epoch-text": str(int(soon.timestamp())),
+        "date-only": soon.date().isoformat(),
+    }[shape]
+    answer = flow.respond({"token": token, "response": "alternative", "alternativeTime": value})
+    assert (answer["statusCode"], _body(answer)["field"]) == (400, "alternativeTime")
     assert flow.request_item(request_id)["status"] == "SMSSent"
 
 
@@ -232,6 +254,19 @@ def test_send_task_success_is_retried_once(flow, aws_client):
     assert answer["statusCode"] == 200
 
 
+def test_answer_colliding_with_another_transaction_is_retried_not_500(
+    flow, aws_client, transaction_conflicts
+):
+    # Real DynamoDB cancels one of two concurrent transactions on the token (a double click) or on the
+    # request (the timeout handler): the loser must get its condition's verdict, not a 500.
+    request_id, token = flow.texted()
+    collisions = transaction_conflicts(1)
+    with _stub_callback(aws_client, None):
+        answer = flow.respond({"token": token, "response": "accept"})
+    assert (answer["statusCode"], collisions) == (200, ["TransactionConflict"])
+    assert flow.request_item(request_id)["status"] == "Responded"
+
+
 def test_timeout_after_a_recorded_answer_passes_the_answer_on(flow, aws_client, context):
     request_id, token = flow.texted()
     with _stub_callback(aws_client, "TaskTimedOut"):
@@ -281,3 +316,29 @@ def test_throttling_is_503(flow, aws_client):
     with stub:
         answer = flow.confirm(token)
     assert (answer["statusCode"], _body(answer)["error"]) == (503, "UNAVAILABLE")
+
+
+def test_broken_stored_data_is_500_not_the_callers_400(flow, aws):
+    # A ValidationError outside body parsing is our bug: telling the partner their request is malformed
+    # would be wrong, and would hide the fault from the 5xx alarms.
+    _, token = flow.texted()
+    aws.update_item(
+        TableName=TABLE,
+        Key=token_key(link_token.digest(token)),
+        UpdateExpression="SET #v.reservationDate = :n",
+        ExpressionAttributeNames={"#v": "view"},
+        ExpressionAttributeValues={":n": {"N": "20261128"}},
+    )
+    answer = flow.confirm(token)
+    assert (answer["statusCode"], _body(answer)["error"]) == (500, "INTERNAL")
+
+
+def test_claim_that_finds_the_link_expired_is_wait_ended(flow):
+    # The check before the claim and the claim's own condition must agree: past expiry, an answer is 410.
+    request_id, token = flow.texted()
+    store = Store(boto3.client("dynamodb", region_name=REGION), TABLE)
+    item = store.get_token(link_token.digest(token))
+    assert item is not None
+    expires_at = int(item["expiresAt"])
+    with pytest.raises(WaitEndedError):
+        store.claim_answer(link_token.digest(token), request_id, {"response": "accept"}, expires_at, {})

@@ -6,6 +6,7 @@ import json
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from handlers import sms_sender
@@ -125,3 +126,24 @@ def test_missing_signing_key_is_a_clear_error(flow, context, monkeypatch):
 def test_event_without_task_token_is_refused(aws, context):
     with pytest.raises(ValueError, match="taskToken"):
         sms_sender.handler({"requestId": "x"}, context)
+
+
+def test_sms_out_but_not_recorded_keeps_the_request_answerable(flow, context, aws_client):
+    # The partner already has the link: a failed `SMSSent` write must not fail the task and end the request.
+    request_id = flow.orchestrated()
+    broken = []
+
+    def throttle(params, **_):
+        if any(
+            a.get("Update", {}).get("UpdateExpression", "").startswith("SET #status = :sent")
+            for a in params["TransactItems"]
+        ):
+            broken.append(1)
+            raise ClientError(
+                {"Error": {"Code": "InternalServerError", "Message": "x"}}, "TransactWriteItems"
+            )
+
+    aws_client("dynamodb").meta.events.register("provide-client-params.dynamodb.TransactWriteItems", throttle)
+    result = sms_sender.handler({"requestId": request_id, "taskToken": "tt"}, context)
+    assert (result["sent"], broken) == (True, [1])
+    assert flow.request_item(request_id)["status"] == "Created"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from botocore.stub import ANY, Stubber
 
 from handlers import notification
@@ -56,6 +57,21 @@ def test_status_is_one_round_trip(flow, aws_client):
 def test_unknown_request_is_404(flow):
     answer = flow.status("no-such-request")
     assert (answer["statusCode"], _body(answer)["error"]) == (404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize(
+    "request_id", ["no-such-request", "a" * 3000, "%2E%2E", "ABCDEF00-0000-4000-8000-000000000000"]
+)
+def test_malformed_request_id_is_404_without_a_database_read(flow, aws_client, request_id):
+    calls = []
+    aws_client("dynamodb").meta.events.register("provide-client-params.dynamodb", lambda **_: calls.append(1))
+    answer = flow.status(request_id)
+    assert (answer["statusCode"], _body(answer)["error"], calls) == (404, "NOT_FOUND", [])
+
+
+def test_unknown_well_formed_request_id_is_404(flow):
+    answer = flow.status("00000000-0000-4000-8000-000000000000")
+    assert answer["statusCode"] == 404
 
 
 def test_status_never_shows_phones_or_tokens(flow):

@@ -49,6 +49,15 @@ def test_timeout_twice_records_one_event(flow, load_event, context):
     assert _events(flow, request_id).count("Timeout") == 1
 
 
+def test_timeout_colliding_with_an_answer_is_retried(flow, load_event, context, transaction_conflicts):
+    # A failed HandleTimeout task would end the execution with no message for the customer.
+    request_id, _ = flow.texted()
+    transaction_conflicts(1)
+    outcome = timeout.handler(load_event("timeout.json", REQUEST_ID=request_id), context)
+    assert outcome["response"] == "timeout"
+    assert flow.request_item(request_id)["status"] == "Timeout"
+
+
 def test_sms_failure_fails_the_request_with_a_reason(flow, load_event, context):
     request_id = flow.orchestrated()
     outcome = failure.handler(load_event("failure.json", REQUEST_ID=request_id), context)

@@ -39,6 +39,10 @@ def test_model_message_is_used_when_it_is_sound():
         _converse("Your booking is confirmed."),
         _converse("자세한 내용은 https://evil.example 에서 확인하세요"),
         _converse("예약이 확정되었", stop="max_tokens"),
+        _converse("죄송합니다. 이 요청에는 답변할 수 없습니다.", stop="guardrail_intervened"),
+        _converse("예약이 확정되었습니다.", stop="content_filtered"),
+        _converse("Your booking R-20261127-001 is confirmed. 감사합니다"),
+        _converse("ご予約は確定しました。감사"),
         {
             "output": {"message": {"role": "assistant", "content": []}},
             "stopReason": "end_turn",
@@ -65,6 +69,13 @@ def test_bedrock_errors_give_no_message(code):
 def test_bedrock_budget_is_a_few_seconds_without_retry():
     assert BEDROCK_CONFIG.read_timeout <= 5
     assert BEDROCK_CONFIG.retries["total_max_attempts"] == 1
+
+
+def test_korean_message_may_name_a_latin_reservation_number():
+    assert (
+        acceptable("예약번호 R-20261127-001 예약이 확정되었습니다. Wi-Fi 비밀번호는 객실에 있습니다.")
+        is not None
+    )
 
 
 def test_overlong_message_is_refused():

@@ -1,14 +1,26 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from handlers.models import link_token
-from handlers.observability import logger, scrub
+from handlers.observability import count, instrumented, logger, scrub
 
 
-@pytest.mark.parametrize("phone", ["+821012345678", "010-1234-5678", "01012345678", "+82 10 1234 5678"])
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "+821012345678",
+        "010-1234-5678",
+        "01012345678",
+        "+82 10 1234 5678",
+        "010.1234.5678",
+        "(010) 1234-5678",
+        "+82 (0)10-1234-5678",
+    ],
+)
 def test_phone_numbers_are_masked(phone):
     masked = scrub(f"calling {phone} now")
     assert "1234" not in masked
@@ -18,6 +30,13 @@ def test_phone_numbers_are_masked(phone):
 def test_link_tokens_are_removed():
     token = link_token.issue(b"k", 2_000_000_000).value
     assert token not in scrub(f"link https://x/r/{token}")
+
+
+@pytest.mark.parametrize("before", ["\n", "\t"])
+def test_link_tokens_after_a_json_escape_are_removed(before):
+    # Powertools writes a traceback or multi-line message with `\n` escapes: the token still goes.
+    token = link_token.issue(b"k", 2_000_000_000).value
+    assert token not in scrub(json.dumps({"exception": f"Traceback{before}{token}"}))
 
 
 def test_timestamps_are_left_alone():
@@ -30,3 +49,25 @@ def test_logger_scrubs_values_passed_as_extra(capsys):
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert "9876" not in line["phone"]
     assert line["link"] == "[token]"
+
+
+def _emf_metric_names(out):
+    records = [json.loads(line) for line in out.splitlines() if line.startswith('{"_aws"')]
+    return [m["Name"] for r in records for d in r["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]]
+
+
+def test_cold_start_metric_is_published_once_per_environment(capsys):
+    @instrumented()
+    def handler(event, context):
+        count("Something")
+        return {}
+
+    context = SimpleNamespace(
+        function_name="fn", memory_limit_in_mb=128, invoked_function_arn="arn", aws_request_id="r"
+    )
+    handler({}, context)
+    first = _emf_metric_names(capsys.readouterr().out)
+    handler({}, context)
+    second = _emf_metric_names(capsys.readouterr().out)
+    assert (first.count("ColdStart"), second.count("ColdStart")) == (1, 0)
+    assert (first.count("Something"), second.count("Something")) == (1, 1)

@@ -37,3 +37,14 @@ def test_anything_else_is_refused(raw):
 
 def test_mask_keeps_only_country_code_and_last_two_digits():
     assert mask("+821012345678") == "+8210******78"
+
+
+def test_full_width_input_normalises_to_ascii_e164():
+    assert to_e164("０１０－１２３４－５６７８") == "+821012345678"
+    assert to_e164("＋８２ １０ １２３４ ５６７８") == "+821012345678"
+
+
+@pytest.mark.parametrize("raw", ["010١٢٣٤٥٦٧٨", "010१२३४५६७८", "010-1234-5678\u200b9"])
+def test_digits_of_other_scripts_are_refused(raw):
+    with pytest.raises(InvalidPhoneError):
+        to_e164(raw)
