@@ -86,6 +86,7 @@ api = PartnerApi(
         table_indexes=table.index_names,
         state_machine_arn=workflow.state_machine_arn,
         link_signing_key=workflow.link_signing_key,
+        orchestrator_failure_arn=workflow.functions["failure"].arn,
         bot_id=bot.bot_id,
         bot_alias_id=bot.bot_alias_id,
         bot_alias_arn=bot.bot_alias_arn,

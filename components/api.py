@@ -62,6 +62,8 @@ class PartnerApiArgs:
     """The workflow the orchestrator starts."""
     link_signing_key: pulumi.Input[str]
     """HMAC key of the partner links (secret)."""
+    orchestrator_failure_arn: pulumi.Input[str]
+    """The workflow's `failure` function: it ends a request whose orchestrator retries ran out."""
     bot_id: pulumi.Input[str]
     """Lex bot the intake function asks."""
     bot_alias_id: pulumi.Input[str]
@@ -119,8 +121,13 @@ class PartnerApi(pulumi.ComponentResource):
                 pulumi.Output.from_input(args.state_machine_arn).apply(
                     lambda arn: iam.statement(["states:StartExecution"], [arn], sid="StartWorkflow")
                 ),
+                pulumi.Output.from_input(args.orchestrator_failure_arn).apply(
+                    lambda arn: iam.invoke_statement([arn], sid="ReportFailure")
+                ),
             ),
             parent=self,
+            # Without it an orchestrator that keeps failing leaves the request `Created` for good.
+            on_failure_arn=args.orchestrator_failure_arn,
         )
         intake = deploy_function(
             name,

@@ -27,8 +27,9 @@ FUNCTION_KEYS: Final = (
     "notification",
 )
 
-# Retries for asynchronous invokes, from the seed's retry policy. Only `orchestrator` is invoked
-# asynchronously today; the others are set so an operator's async re-drive behaves the same way.
+# Retries for asynchronous invokes, from the seed's retry policy. `orchestrator` is invoked asynchronously
+# by intake, and `failure` by Lambda as the orchestrator's on-failure destination; the others are set so an
+# operator's async re-drive behaves the same way.
 ASYNC_RETRIES: Final[dict[str, int]] = {
     "intake": 0,  # "재시도 없음 (빠른 실패)"
     "orchestrator": 1,
@@ -36,7 +37,7 @@ ASYNC_RETRIES: Final[dict[str, int]] = {
     "partner_response": 1,
     "status": 0,
     "timeout": 0,
-    "failure": 0,
+    "failure": 2,  # the last chance to end an abandoned request: a throttled write must not lose it
     "notification": 0,  # falls back to the built-in template instead
 }
 
@@ -127,8 +128,13 @@ def deploy_function(
     environment: Mapping[str, pulumi.Input[str]],
     statements: pulumi.Input[Sequence[dict[str, Any]]],
     parent: pulumi.Resource,
+    on_failure_arn: pulumi.Input[str] | None = None,
 ) -> DeployedFunction:
-    """One function with its own role (its log group, X-Ray, then `statements`) and log group."""
+    """One function with its own role (its log group, X-Ray, then `statements`) and log group.
+
+    `on_failure_arn`: a function that gets Lambda's record of an asynchronous invocation whose retries
+    ran out (the role must be allowed to invoke it: Lambda sends the record with the function's role).
+    """
     if key not in FUNCTION_KEYS:
         raise ValueError(f"unknown function key {key!r}")
     prefix = f"{component}-{key.replace('_', '-')}"
@@ -174,6 +180,9 @@ def deploy_function(
         function_name=function.name,
         maximum_retry_attempts=ASYNC_RETRIES[key],
         maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
+        destination_config=(
+            {"on_failure": {"destination": on_failure_arn}} if on_failure_arn is not None else None
+        ),
         opts=child,
     )
     return DeployedFunction(key=key, function=function, role=role, log_group=log_group)

@@ -36,6 +36,7 @@ GET: Final = "dynamodb:GetItem"
 QUERY: Final = "dynamodb:Query"
 PUT: Final = "dynamodb:PutItem"
 UPDATE: Final = "dynamodb:UpdateItem"
+DELETE: Final = "dynamodb:DeleteItem"
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,14 @@ class TableAccess:
 
 
 # Per function, the calls `handlers/store/table.py` makes for it. A `TransactWriteItems` is authorised per
-# item, so its `Put`/`Update` parts need PutItem/UpdateItem (no function deletes or condition-checks an
-# item). A refused write that hands back the item (`ReturnValuesOnConditionCheckFailure`) reads it, so
-# every writer may GetItem. Only the orchestrator queries an index (GSI1, the reservation lookup); GSI2 is
-# for operators.
+# item, so its `Put`/`Update`/`Delete` parts need PutItem/UpdateItem/DeleteItem (only the SMS sender
+# deletes: a resent link replaces the unsent one; no function condition-checks an item). A refused write
+# that hands back the item (`ReturnValuesOnConditionCheckFailure`) reads it, so every writer may GetItem.
+# Only the orchestrator queries an index (GSI1, the reservation lookup); GSI2 is for operators.
 TABLE_ACCESS: Final[dict[str, TableAccess]] = {
     "intake": TableAccess((GET, PUT, UPDATE)),
     "orchestrator": TableAccess((GET, QUERY, PUT, UPDATE), indexes=("GSI1",)),
-    "sms_sender": TableAccess((GET, PUT, UPDATE)),
+    "sms_sender": TableAccess((GET, PUT, UPDATE, DELETE)),
     "partner_response": TableAccess((GET, PUT, UPDATE)),
     "status": TableAccess((QUERY,)),
     "timeout": TableAccess((GET, PUT, UPDATE)),

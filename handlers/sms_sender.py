@@ -40,4 +40,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         signing_key=wiring.signing_key(settings),
         link_base_url=settings.require("link_base_url"),
         wait_seconds=settings.partner_wait_seconds,
+        remaining_ms=context.get_remaining_time_in_millis(),
     )

@@ -228,19 +228,16 @@ class Store:
         *,
         failure_reason: str | None = None,
         notification: Mapping[str, Any] | None = None,
+        only_from: Sequence[Status] = ANSWERABLE,
     ) -> Item | None:
-        """Move a request that is not terminal yet to `Timeout` or `Failed`, with its event.
+        """Move a request that is not terminal yet (or in one of `only_from`) to `Timeout` or `Failed`,
+        with its event.
 
-        Returns None when it moved, otherwise the request as it was (terminal already).
+        Returns None when it moved, otherwise the request as it was.
         """
         sets = ["#status = :status", "updatedAt = :now"]
-        values: dict[str, Any] = {
-            ":status": status.value,
-            ":now": now_ms,
-            ":created": Status.CREATED.value,
-            ":sent": Status.SMS_SENT.value,
-            ":opened": Status.OPENED.value,
-        }
+        allowed = {f":from{i}": s.value for i, s in enumerate(only_from)}
+        values: dict[str, Any] = {":status": status.value, ":now": now_ms, **allowed}
         if failure_reason is not None:
             sets.append("failureReason = :reason")
             values[":reason"] = failure_reason
@@ -253,7 +250,7 @@ class Store:
                     "TableName": self._table,
                     "Key": keys.request_key(request_id),
                     "UpdateExpression": "SET " + ", ".join(sets),
-                    "ConditionExpression": "#status IN (:created, :sent, :opened)",
+                    "ConditionExpression": f"#status IN ({', '.join(allowed)})",
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": to_dynamo(values),
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
@@ -290,10 +287,18 @@ class Store:
 
     # -- SMS and link token --------------------------------------------------------------------------
 
-    def claim_sms(self, request_id: str, task_token: str, token_item: Mapping[str, Any], now_ms: int) -> bool:
+    def claim_sms(
+        self,
+        request_id: str,
+        task_token: str,
+        token_item: Mapping[str, Any],
+        now_ms: int,
+        lease_until_ms: int,
+    ) -> bool:
         """First invocation for a request: remember the task token and create the link token.
 
-        False when an earlier invocation already claimed the send (a workflow retry).
+        The claim is attempt 1 and is held until `lease_until_ms`, when the claiming invocation has been
+        stopped for sure. False when another invocation already claimed the send.
         """
         digest = str(token_item["tokenDigest"])
         actions = [
@@ -301,21 +306,21 @@ class Store:
                 "Update": {
                     "TableName": self._table,
                     "Key": keys.request_key(request_id),
-                    "UpdateExpression": "SET taskToken = :task, smsClaimedAt = :now, tokenDigest = :digest, "
-                    "updatedAt = :now",
+                    "UpdateExpression": "SET taskToken = :task, smsClaimedAt = :now, smsLeaseUntil = :lease, "
+                    "smsAttempt = :one, tokenDigest = :digest, updatedAt = :now",
                     "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(smsClaimedAt)",
                     "ExpressionAttributeValues": to_dynamo(
-                        {":task": task_token, ":now": now_ms, ":digest": digest}
+                        {
+                            ":task": task_token,
+                            ":now": now_ms,
+                            ":lease": lease_until_ms,
+                            ":one": 1,
+                            ":digest": digest,
+                        }
                     ),
                 }
             },
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": to_dynamo({**keys_plain(keys.token_key(digest)), **token_item}),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            },
+            self._put_token(token_item),
         ]
         try:
             self._transact(actions)
@@ -324,6 +329,73 @@ class Store:
                 return False
             raise
         return True
+
+    def reclaim_sms(
+        self,
+        request: Mapping[str, Any],
+        task_token: str,
+        token_item: Mapping[str, Any],
+        now_ms: int,
+        lease_until_ms: int,
+    ) -> bool:
+        """Take over a send whose claim expired unsent: next attempt, and the new link replaces the old.
+
+        One transaction, so exactly one link is valid at any time. False when another invocation took it
+        over first, the SMS was recorded as sent, or the partner already opened or used the old link
+        (then the partner has it and nothing is resent).
+        """
+        request_id = str(request["requestId"])
+        old_digest = str(request["tokenDigest"])
+        actions = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.request_key(request_id),
+                    "UpdateExpression": "SET taskToken = :task, smsClaimedAt = :now, smsLeaseUntil = :lease, "
+                    "smsAttempt = :next, tokenDigest = :digest, updatedAt = :now",
+                    "ConditionExpression": "smsAttempt = :seen AND tokenDigest = :old "
+                    "AND attribute_not_exists(smsSentAt)",
+                    "ExpressionAttributeValues": to_dynamo(
+                        {
+                            ":task": task_token,
+                            ":now": now_ms,
+                            ":lease": lease_until_ms,
+                            ":seen": int(request.get("smsAttempt", 1)),
+                            ":next": int(request.get("smsAttempt", 1)) + 1,
+                            ":old": old_digest,
+                            ":digest": str(token_item["tokenDigest"]),
+                        }
+                    ),
+                }
+            },
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": keys.token_key(old_digest),
+                    "ConditionExpression": "used = :false AND attribute_not_exists(openedAt)",
+                    "ExpressionAttributeValues": to_dynamo({":false": False}),
+                }
+            },
+            self._put_token(token_item),
+        ]
+        try:
+            self._transact(actions)
+        except TransactionCancelledError as exc:
+            if exc.cancelled.failed(0) or exc.cancelled.failed(1):
+                return False
+            raise
+        return True
+
+    def _put_token(self, token_item: Mapping[str, Any]) -> Item:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": to_dynamo(
+                    {**keys_plain(keys.token_key(str(token_item["tokenDigest"]))), **token_item}
+                ),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
 
     def refresh_task_token(self, request_id: str, token_digest: str, task_token: str, now_ms: int) -> None:
         """A retried workflow task carries a new task token: only the newest one can answer."""
@@ -351,12 +423,12 @@ class Store:
         )
 
     def mark_sms_sent(self, request_id: str, now_ms: int, details: Mapping[str, Any]) -> bool:
-        """`SMSSent` unless the partner already opened the link (then only the event is added)."""
+        """`SMSSent` unless the partner already opened the link (then only `smsSentAt` and the event)."""
         update = {
             "Update": {
                 "TableName": self._table,
                 "Key": keys.request_key(request_id),
-                "UpdateExpression": "SET #status = :sent, updatedAt = :now",
+                "UpdateExpression": "SET #status = :sent, smsSentAt = :now, updatedAt = :now",
                 "ConditionExpression": "#status = :created",
                 "ExpressionAttributeNames": {"#status": "status"},
                 "ExpressionAttributeValues": to_dynamo(
@@ -370,7 +442,16 @@ class Store:
         except TransactionCancelledError as exc:
             if not exc.cancelled.failed(0):
                 raise
-            self._transact([event])
+            sent_at = {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.request_key(request_id),
+                    "UpdateExpression": "SET smsSentAt = :now",
+                    "ConditionExpression": "attribute_exists(PK)",
+                    "ExpressionAttributeValues": to_dynamo({":now": now_ms}),
+                }
+            }
+            self._transact([sent_at, event])
             return False
         return True
 

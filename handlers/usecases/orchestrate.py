@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers import clock as wall_clock
-from handlers.models.domain import Status
+from handlers.models.domain import ANSWERABLE, Status
 from handlers.models.messages import RESERVATION_NOT_FOUND, WORKFLOW_FAILED
 from handlers.observability import count, logger
 from handlers.store.table import Store
@@ -48,7 +48,7 @@ def orchestrate(
     if reservation is None:
         # One answer for "no such reservation" and "not your reservation": numbers cannot be probed.
         count("ReservationNotFound")
-        return _fail(store, request, RESERVATION_NOT_FOUND, clock)
+        return fail_request(store, request, RESERVATION_NOT_FOUND, clock)
     partner = {name: reservation[name] for name in PARTNER_FIELDS if reservation.get(name) is not None}
     if not store.assign_partner(request_id, partner, int(clock() * 1000)):
         return {"requestId": request_id, "status": "moved-on"}
@@ -57,22 +57,47 @@ def orchestrate(
     except (ClientError, BotoCoreError):
         logger().exception("workflow did not start")
         count("WorkflowStartFailed")
-        return _fail(store, request, WORKFLOW_FAILED, clock)
+        return fail_request(store, request, WORKFLOW_FAILED, clock)
     count("WorkflowStarted")
     return {"requestId": request_id, "executionArn": execution_arn, "partnerId": partner.get("partnerId")}
 
 
-def _fail(
-    store: Store, request: Mapping[str, Any], reason: str, clock: Callable[[], float]
+def fail_request(
+    store: Store,
+    request: Mapping[str, Any],
+    reason: str,
+    clock: Callable[[], float],
+    only_from: Sequence[Status] = ANSWERABLE,
 ) -> dict[str, Any]:
+    """`Failed` with the customer's message stored at once: no workflow follows to write it."""
     now_ms = int(clock() * 1000)
-    count("RequestFailed")
-    store.end_request(
+    before = store.end_request(
         str(request["requestId"]),
         Status.FAILED,
         now_ms,
         {"reason": reason},
         failure_reason=reason,
         notification=template_notification("failed", request, reason, now_ms),
+        only_from=only_from,
     )
+    if before is not None:
+        logger().info("request moved on; left as it is", extra={"status": before.get("status")})
+        return {"requestId": request["requestId"], "status": before.get("status")}
+    count("RequestFailed")
     return {"requestId": request["requestId"], "status": Status.FAILED.value}
+
+
+def fail_abandoned(
+    request_id: str, *, store: Store, clock: Callable[[], float] | None = None
+) -> dict[str, Any]:
+    """The orchestrator's asynchronous retries are exhausted (its on-failure destination): end the request
+    instead of leaving the customer's page polling forever.
+
+    Only a request still `Created` is failed: any later status means a workflow runs, and it owns the end.
+    """
+    request = store.get_request(request_id)
+    if request is None:
+        logger().warning("no such request")
+        return {"requestId": request_id, "status": "unknown"}
+    count("OrchestratorAbandoned")
+    return fail_request(store, request, WORKFLOW_FAILED, clock or wall_clock.now, only_from=(Status.CREATED,))

@@ -16,6 +16,9 @@ from handlers.models.messages import sms_body
 from handlers.observability import count, logger
 from handlers.store.table import Store
 
+# Clock skew between two Lambda instances comparing the lease (its holder's deadline).
+LEASE_MARGIN_MS = 5_000
+
 
 class RequestEndedError(RuntimeError):
     """The request ended before its partner could be texted; the task fails at once."""
@@ -31,8 +34,13 @@ def notify_partner(
     signing_key: bytes,
     link_base_url: str,
     wait_seconds: int,
+    remaining_ms: int,
     clock: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
+    """Send at most once per claim. A claim is leased until its invocation has surely stopped
+    (`remaining_ms`, the invocation's time left, plus a margin): a duplicate inside the lease leaves the
+    send to the holder; an invocation finding the lease expired and no `smsSentAt` knows the holder died
+    unsent and resends, with a new link replacing the old one in the same transaction."""
     clock = clock or wall_clock.now
     request = store.get_request(request_id)
     if request is None:
@@ -41,8 +49,12 @@ def notify_partner(
         raise RequestEndedError(f"request is {request.get('status')}")
     now = clock()
     now_ms = int(now * 1000)
-    if request.get("smsClaimedAt") is not None:
+    if request.get("smsSentAt") is not None:
         return _retry(store, request, task_token, now_ms)
+    claimed_before = request.get("smsClaimedAt") is not None
+    if claimed_before and now_ms < int(request.get("smsLeaseUntil", 0)):
+        return _retry(store, request, task_token, now_ms)
+    # The token's value is stored nowhere (only its hash), so a resend cannot repeat the old link.
     token = link_token.issue(signing_key, int(now) + wait_seconds)
     token_item = {
         "tokenDigest": token.digest,
@@ -63,9 +75,17 @@ def notify_partner(
             "partnerName": request.get("partnerName"),
         },
     }
-    if not store.claim_sms(request_id, task_token, token_item, now_ms):
+    lease_until_ms = now_ms + remaining_ms + LEASE_MARGIN_MS
+    if claimed_before:
+        claimed = store.reclaim_sms(request, task_token, token_item, now_ms, lease_until_ms)
+    else:
+        claimed = store.claim_sms(request_id, task_token, token_item, now_ms, lease_until_ms)
+    if not claimed:
         fresh = store.get_request(request_id) or request
         return _retry(store, fresh, task_token, now_ms)
+    if claimed_before:
+        logger().warning("an earlier claim expired unsent; resending with a new link")
+        count("SmsResent")
     logger().info("link issued", extra={"tokenDigest": token.digest[:12], "expiresAt": token.expires_at})
     body = sms_body(
         request.get("partnerName"), str(request["reservationNumber"]), link_base_url + token.value
@@ -88,8 +108,9 @@ def notify_partner(
 
 
 def _retry(store: Store, request: dict[str, Any], task_token: str, now_ms: int) -> dict[str, Any]:
-    """A second invocation (workflow retry) carries a new task token: keep it, send nothing."""
+    """A second invocation (workflow retry) carries a new task token: keep it, send nothing (the SMS is
+    out, or its claim's holder may still be sending it)."""
     store.refresh_task_token(str(request["requestId"]), str(request["tokenDigest"]), task_token, now_ms)
-    logger().info("SMS already sent for this request; task token refreshed")
+    logger().info("SMS sent or being sent for this request; task token refreshed")
     count("SmsDuplicateSuppressed")
     return {"requestId": request["requestId"], "sent": False}

@@ -147,3 +147,101 @@ def test_sms_out_but_not_recorded_keeps_the_request_answerable(flow, context, aw
     result = sms_sender.handler({"requestId": request_id, "taskToken": "tt"}, context)
     assert (result["sent"], broken) == (True, [1])
     assert flow.request_item(request_id)["status"] == "Created"
+
+
+# -- a send that died after its claim ------------------------------------------------------------------
+
+
+class Died(Exception):
+    """The invocation stopped (timeout, crash) after claiming the send, before SNS took the SMS."""
+
+
+def _dies_before_publishing(flow, context, aws_client, request_id, task_token="tt-first"):  # noqa: S107
+    sns = aws_client("sns", "ap-northeast-1")
+
+    def die(**_):
+        raise Died
+
+    sns.meta.events.register("provide-client-params.sns.Publish", die)
+    try:
+        with pytest.raises(Died):
+            sms_sender.handler({"requestId": request_id, "taskToken": task_token}, context)
+    finally:
+        sns.meta.events.unregister("provide-client-params.sns.Publish", die)
+    return flow.request_item(request_id)
+
+
+def _published(aws_client):
+    sent = []
+    aws_client("sns", "ap-northeast-1").meta.events.register(
+        "provide-client-params.sns.Publish", lambda params, **_: sent.append(params)
+    )
+    return sent
+
+
+def _after_the_lease(monkeypatch, claim):
+    # The claim is held while its invocation may still run; past that, its holder has surely stopped.
+    later = claim["smsLeaseUntil"] / 1000 + 1
+    monkeypatch.setattr("handlers.clock.now", lambda: later)
+
+
+def test_retry_after_a_claim_that_died_unsent_texts_the_partner(flow, context, aws_client, monkeypatch):
+    request_id = flow.orchestrated()
+    claim = _dies_before_publishing(flow, context, aws_client, request_id)
+    assert "smsSentAt" not in claim
+    _after_the_lease(monkeypatch, claim)
+    sent = _published(aws_client)
+    result = sms_sender.handler({"requestId": request_id, "taskToken": "tt-retry"}, context)
+    assert result["sent"] is True
+    assert len(sent) == 1
+    item = flow.request_item(request_id)
+    assert (item["status"], item["taskToken"], item["smsAttempt"]) == ("SMSSent", "tt-retry", 2)
+
+
+def test_resent_link_replaces_the_unsent_one(flow, context, aws_client, monkeypatch, aws):
+    request_id = flow.orchestrated()
+    claim = _dies_before_publishing(flow, context, aws_client, request_id)
+    _after_the_lease(monkeypatch, claim)
+    sent = _published(aws_client)
+    sms_sender.handler({"requestId": request_id, "taskToken": "tt-retry"}, context)
+    token = sent[0]["Message"].rsplit("/", 1)[1]
+    tokens = [
+        i for i in aws.scan(TableName="partner-confirm-test")["Items"] if i["PK"]["S"].startswith("TOKEN#")
+    ]
+    assert [i["tokenDigest"]["S"] for i in tokens] == [link_token.digest(token)]
+    assert _token_item(link_token.digest(token))["taskToken"] == "tt-retry"
+    assert _token_item(claim["tokenDigest"]) is None
+
+
+def test_duplicate_while_the_claim_is_held_sends_nothing(flow, context, aws_client):
+    # A concurrent duplicate: the holder may still be publishing, so a second SMS could go out.
+    request_id = flow.orchestrated()
+    claim = _dies_before_publishing(flow, context, aws_client, request_id)
+    sent = _published(aws_client)
+    result = sms_sender.handler({"requestId": request_id, "taskToken": "tt-duplicate"}, context)
+    assert (result["sent"], sent) == (False, [])
+    assert _token_item(claim["tokenDigest"])["taskToken"] == "tt-duplicate"
+
+
+def test_no_resend_once_the_partner_opened_the_link(flow, context, aws_client, monkeypatch):
+    # SNS took the SMS before the invocation died: an opened link proves the partner has it.
+    request_id, token = flow.texted(task_token="tt-first")
+    aws_client("dynamodb").update_item(
+        TableName="partner-confirm-test",
+        Key={"PK": {"S": f"REQ#{request_id}"}, "SK": {"S": "METADATA"}},
+        UpdateExpression="REMOVE smsSentAt",
+    )
+    flow.confirm(token)
+    _after_the_lease(monkeypatch, flow.request_item(request_id))
+    sent = _published(aws_client)
+    result = sms_sender.handler({"requestId": request_id, "taskToken": "tt-retry"}, context)
+    assert (result["sent"], sent) == (False, [])
+    assert _token_item(link_token.digest(token))["taskToken"] == "tt-retry"
+
+
+def test_sent_sms_is_not_resent_after_the_lease(flow, context, aws_client, monkeypatch):
+    request_id, _ = flow.texted(task_token="tt-first")
+    _after_the_lease(monkeypatch, flow.request_item(request_id))
+    sent = _published(aws_client)
+    assert sms_sender.handler({"requestId": request_id, "taskToken": "tt-retry"}, context)["sent"] is False
+    assert sent == []

@@ -73,6 +73,41 @@ def test_other_failures_get_a_general_reason(flow, context):
     assert flow.request_item(request_id)["failureReason"] == "요청을 처리하는 중 문제가 발생했습니다."
 
 
+# -- the orchestrator's on-failure destination ------------------------------------------------------
+
+
+def test_orchestrator_giving_up_fails_the_request_with_the_customer_message(flow, load_event, context):
+    request_id = flow.created()
+    failure.handler(load_event("orchestrator_failed.json", REQUEST_ID=request_id), context)
+    body = json.loads(flow.status(request_id)["body"])
+    assert (body["status"], body["failureReason"]) == ("Failed", "요청을 처리하는 중 문제가 발생했습니다.")
+    assert [e["type"] for e in body["events"]] == ["Created", "Failed"]
+    assert body["notification"]["source"] == "template"
+    assert "처리하지 못했습니다" in body["notification"]["message"]
+
+
+def test_orchestrator_record_for_an_ended_request_changes_nothing(flow, load_event, context):
+    request_id = flow.orchestrated(reservationNumber="R-NOPE-1")
+    before = flow.request_item(request_id)
+    failure.handler(load_event("orchestrator_failed.json", REQUEST_ID=request_id), context)
+    assert flow.request_item(request_id) == before
+    assert _events(flow, request_id) == ["Created", "Failed"]
+
+
+def test_orchestrator_record_leaves_a_running_workflow_alone(flow, load_event, context):
+    # `SMSSent` means a workflow started on an earlier attempt; it ends the request itself.
+    request_id, _ = flow.texted()
+    failure.handler(load_event("orchestrator_failed.json", REQUEST_ID=request_id), context)
+    assert flow.request_item(request_id)["status"] == "SMSSent"
+
+
+def test_orchestrator_record_without_a_request_id_is_refused(aws, load_event, context):
+    event = load_event("orchestrator_failed.json")
+    event["requestPayload"] = {}
+    with pytest.raises(ValueError, match="requestId"):
+        failure.handler(event, context)
+
+
 # -- GenerateNotification ------------------------------------------------------------------------------
 
 

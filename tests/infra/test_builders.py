@@ -112,6 +112,13 @@ def test_table_grants_cover_exactly_what_the_store_calls() -> None:
     assert set(iam.TABLE_ACCESS) == set(FUNCTION_KEYS)
 
 
+def test_only_the_sms_sender_deletes_items() -> None:
+    # Its resend replaces the unsent link token in the same transaction.
+    deleters = [key for key, access in iam.TABLE_ACCESS.items() if iam.DELETE in access.actions]
+
+    assert deleters == ["sms_sender"]
+
+
 @pytest.mark.parametrize(
     ("model", "expected"),
     [

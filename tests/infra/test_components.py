@@ -277,6 +277,8 @@ def test_every_workflow_function_is_python313_arm64_traced_with_json_logs() -> N
 
 # --- PartnerApi ------------------------------------------------------------------------------------------
 
+FAILURE_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:workflow-failure-0a1b2c3"
+
 
 def build_api() -> Built:
     def build() -> dict[str, Any]:
@@ -289,6 +291,7 @@ def build_api() -> Built:
                 table_indexes=tuple(schema.INDEXES),
                 state_machine_arn=f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:callback",
                 link_signing_key=pulumi.Output.secret("key"),
+                orchestrator_failure_arn=FAILURE_ARN,
                 bot_id="BOT0000001",
                 bot_alias_id=BOT_ALIAS_ID,
                 bot_alias_arn=f"arn:aws:lex:{REGION}:{ACCOUNT}:bot-alias/BOT0000001/{BOT_ALIAS_ID}",
@@ -395,6 +398,31 @@ def test_orchestrator_starts_the_workflow_it_is_given() -> None:
         built.inputs("api-orchestrator")["environment"]["variables"]["STATE_MACHINE_ARN"]
         == start["Resource"][0]
     )
+
+
+def test_orchestrator_hands_exhausted_async_invocations_to_the_failure_function() -> None:
+    built = build_api()
+    config = built.inputs("api-orchestrator-async")
+    invoke = [
+        s for s in policy_of(built, "api-orchestrator-policy") if s["Action"] == ["lambda:InvokeFunction"]
+    ]
+
+    assert config["destinationConfig"] == {"onFailure": {"destination": FAILURE_ARN}}
+    # Lambda sends the record with the orchestrator's own role.
+    assert invoke == [
+        {
+            "Sid": "ReportFailure",
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunction"],
+            "Resource": [FAILURE_ARN],
+        }
+    ]
+
+
+def test_only_the_orchestrator_has_an_on_failure_destination() -> None:
+    configs = build_api().of_type("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")
+
+    assert [c["functionName"] for c in configs if c.get("destinationConfig")] == ["api-orchestrator-0a1b2c3"]
 
 
 # --- StaticSite ------------------------------------------------------------------------------------------
