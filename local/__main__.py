@@ -6,9 +6,11 @@ Environment: PORT (default 8000), PARTNER_WAIT_SECONDS (default: the stack's set
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from local.deploy import REGION, DeploymentError
+from local.outbox import display_phone
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEPLOY_TIMEOUT_SECONDS = 60
@@ -64,13 +67,6 @@ def _shared_function_environment(functions: Any) -> None:
     os.environ.update(shared)
 
 
-def _local_phone(e164: str) -> str:
-    if e164.startswith("+8210") and len(e164) == 13:
-        digits = "0" + e164[3:]
-        return f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"
-    return e164
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
@@ -101,15 +97,23 @@ def main(argv: list[str] | None = None) -> int:
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
     system = LocalSystem(DomainDispatcherApplication(create_backend_app))
     try:
-        server = make_server(
-            "127.0.0.1", args.port, system, threaded=True, request_handler=MotoRequestHandler
-        )
+        listener = _listen(args.port)
     except OSError as exc:
-        _say(
-            f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}. Pick another port: PORT=8001 make local"
-        )
+        _say(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}.")
+        if exc.errno == errno.EADDRINUSE:
+            _say(f"Another program uses port {args.port}; pick a free one: PORT={args.port + 1} make local")
         return 1
-    port = server.server_port
+    port = int(listener.getsockname()[1])
+    # werkzeug would print its own advice and exit on a bind error: hand it the bound socket instead.
+    with listener:
+        server = make_server(
+            "127.0.0.1",
+            port,
+            system,
+            threaded=True,
+            request_handler=MotoRequestHandler,
+            fd=listener.fileno(),
+        )
     base_url = f"http://127.0.0.1:{port}"
     _emulator_environment(base_url, port)
     serving = threading.Thread(target=server.serve_forever, name="local-server", daemon=True)
@@ -161,6 +165,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _listen(port: int) -> socket.socket:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        # As http.server does: a port left in TIME_WAIT by the last run is free, one in use is not.
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", port))
+        listener.listen(128)
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
 def _deployment_stuck() -> None:
     # Outputs that wait on each other never resolve, under `pulumi up` as here: fail instead of hanging.
     _say(
@@ -196,7 +213,7 @@ def _print_ready(base_url: str, deployment: Any, elapsed: float) -> None:
     for reservation in deployment.reservations()[:2]:
         phone = str(reservation.get("customerPhone", ""))
         lines.append(
-            f"    {reservation.get('reservationNumber')} / {_local_phone(phone)}"
+            f"    {reservation.get('reservationNumber')} / {display_phone(phone)}"
             f"   ({reservation.get('partnerName', '')}, {reservation.get('serviceType', '')})"
         )
     lines += [

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Request, Response
 from local.deploy import ACCOUNT_ID, Deployment, LocalApi, LocalFunction, SiteObject
 from local.gateway import ProxyResponse, build_event, gateway_error, proxy_response, select_route
 from local.lambdas import FunctionNotFoundError, LambdaRunner
-from local.outbox import render_outbox
+from local.outbox import OUTBOX_CSS, render_outbox
 
 log = logging.getLogger("local.server")
 
@@ -28,6 +28,7 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations/?$")
 _CREDENTIAL = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
 _SIGNED_QUERY = ("X-Amz-Algorithm", "X-Amz-Credential")
+_LOCALHOST = re.compile(r"^localhost(:\d+)?$", re.IGNORECASE)
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -73,12 +74,18 @@ class LocalSystem:
 
     def _dispatch(self, request: Request) -> Response:
         path, method = request.path, request.method
+        signed = "Authorization" in request.headers or any(k in request.args for k in _SIGNED_QUERY)
+        localhost = _LOCALHOST.match(request.host)
+        if localhost and not signed and method in ("GET", "HEAD"):
+            # The pages' CSP and config.js name http://127.0.0.1:<port>; under `localhost` every API
+            # call would be cross-origin and blocked, so send the browser to the origin they name.
+            location = f"http://127.0.0.1{localhost.group(1) or ''}{request.full_path}".removesuffix("?")
+            return Response(b"", status=307, headers={"Location": location})
         if path.startswith("/_local/"):
             return self._local_tool(request)
         invoke = INVOKE_PATH.match(path)
         if invoke and method == "POST":
             return self._lambda_invoke(request, unquote(invoke["function"]))
-        signed = "Authorization" in request.headers or any(k in request.args for k in _SIGNED_QUERY)
         if not signed and (path == "/api" or path.startswith("/api/")):
             return self._api(request, path.removeprefix("/api") or "/")
         if not signed and method in ("GET", "HEAD") and not path.startswith("/moto-api"):
@@ -330,10 +337,16 @@ class LocalSystem:
         if path == "/sms":
             return _json(self.sms_messages())
         if path == "/outbox":
-            html = render_outbox(self.sms_messages())
-            return Response(
-                html, content_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"}
-            )
+            partners = {
+                str(row["partnerPhone"]): str(row["partnerName"])
+                for row in self.deployment.reservations()
+                if row.get("partnerPhone") and row.get("partnerName")
+            }
+            html = render_outbox(self.sms_messages(), partners)
+            headers = {"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'self'"}
+            return Response(html, content_type="text/html; charset=utf-8", headers=headers)
+        if path == "/outbox.css":
+            return Response(OUTBOX_CSS, content_type="text/css; charset=utf-8")
         if path == "/reservations":
             return _json(self.deployment.reservations())
         if path == "/outputs":

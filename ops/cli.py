@@ -113,9 +113,9 @@ def _requests(args: argparse.Namespace) -> None:
     target = _target(args)
     table = target.table_name()
     rows = lookup.list_requests(target.dynamodb(), table, statuses=statuses, since=since, limit=args.limit)
-    heading = (
-        f"{len(rows)} request(s) since {since.isoformat(timespec='seconds')}, status {', '.join(statuses)}"
-    )
+    which = f"status {', '.join(statuses)}" if args.status else "every status"
+    since_text = lookup.iso(int(since.timestamp() * 1000))
+    heading = f"{len(rows)} request(s) created since {since_text}, {which}"
     _emit(args, rows, heading + "\n\n" + render.table(rows, REQUEST_COLUMNS) if rows else heading)
 
 
@@ -140,7 +140,13 @@ def _show(args: argparse.Namespace) -> None:
 
 def _outputs(args: argparse.Namespace) -> None:
     outputs = _target(args).outputs()
-    rows = [{"key": key, "value": value} for key, value in sorted(outputs.items())]
+    rows = []
+    for key, value in sorted(outputs.items()):
+        # A map output (logGroupNames) reads better as one row per entry than as one long JSON cell.
+        if isinstance(value, dict) and value:
+            rows += [{"key": f"{key}.{name}", "value": item} for name, item in sorted(value.items())]
+        else:
+            rows.append({"key": key, "value": value})
     _emit(args, outputs, render.table(rows, (("OUTPUT", "key"), ("VALUE", "value")), max_width=300))
 
 
@@ -190,7 +196,8 @@ def _cost(args: argparse.Namespace) -> None:
     text = [
         f"Expected monthly cost in {prices.region}, list prices of {prices.date} (ops/prices.json),",
         f"calls counted on the local runtime {profile.recorded} (ops/profile.json).",
-        f"SMS parts per partner text (UCS-2 rule): {data['smsPartsPerText']}",
+        "SMS parts per partner text (UCS-2 rule): "
+        + ", ".join(str(parts) for parts in data["smsPartsPerText"]),
         "",
         render.table(
             summary, (("REQUESTS", "volume"), ("PER MONTH", "month"), ("PER COMPLETED REQUEST", "request"))

@@ -73,6 +73,9 @@ def request_view(item: Mapping[str, Any]) -> dict[str, Any]:
     for name in TIME_FIELDS:
         if isinstance(view.get(name), int):
             view[name] = iso(view[name])
+    notification = view.get("notification")
+    if isinstance(notification, Mapping) and isinstance(notification.get("at"), int):
+        view["notification"] = {**notification, "at": iso(notification["at"])}
     return view
 
 

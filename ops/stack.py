@@ -98,6 +98,11 @@ def _local_outputs(endpoint: str) -> dict[str, Any]:
     url = endpoint.rstrip("/") + "/_local/outputs"
     try:
         answer = requests.get(url, timeout=5)
+    except requests.ConnectionError as exc:
+        raise OpsError(
+            f"nothing answers at {endpoint}: start the local runtime (make local, PORT=... for another port) "
+            "or pass the --endpoint it printed"
+        ) from exc
     except requests.RequestException as exc:
         raise OpsError(f"the local runtime does not answer at {endpoint}: {exc}") from exc
     if answer.status_code != 200:

@@ -106,6 +106,23 @@ def test_the_outbox_shows_the_partner_texts_with_clickable_links(
     assert f'<a href="{client.base_url}/r/{token}"' in page.text
 
 
+def test_the_outbox_names_the_partner_a_text_went_to(
+    client: LocalClient, reservation: dict[str, Any], timed_out: tuple[str, str, dict[str, Any]]
+) -> None:
+    page = client.http.get(f"{client.base_url}/_local/outbox", timeout=30)
+
+    assert f"{reservation['partnerName']} · 010-" in page.text
+
+
+def test_a_browser_on_localhost_is_sent_to_the_origin_the_pages_name(client: LocalClient) -> None:
+    port = client.base_url.rsplit(":", 1)[1]
+
+    answer = client.http.get(f"http://localhost:{port}/?request=r-1", allow_redirects=False, timeout=30)
+
+    assert answer.status_code == 307
+    assert answer.headers["Location"] == f"{client.base_url}/?request=r-1"
+
+
 def test_a_second_answer_with_a_used_link_gets_409(client: LocalClient, reservation: dict[str, Any]) -> None:
     request_id = client.ask(reservation)
     token = client.link_token(request_id, timeout=FLOW_TIMEOUT)

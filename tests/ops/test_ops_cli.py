@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,18 @@ def test_requests_table_has_a_header_and_one_line_per_request(
     assert [line.split()[1:3] for line in lines[4:]] == [["Created", "r-waiting"], ["Timeout", "r-timeout"]]
 
 
+def test_requests_heading_says_the_window_and_which_statuses(
+    recent: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
+    _, every, _ = _run(capsys, "requests", "--table", TABLE, "--since", since)
+    _, one, _ = _run(capsys, "requests", "--table", TABLE, "--since", "1h", "--status", "Timeout")
+
+    assert every.startswith(f"2 request(s) created since {since}, every status\n")
+    assert one.startswith("1 request(s) created since ")
+    assert one.splitlines()[0].endswith(", status Timeout")
+
+
 def test_unknown_status_is_an_error_naming_the_valid_ones(
     recent: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -94,6 +107,32 @@ def test_outputs_prints_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert code == 0
     assert "dashboardUrl" in out
     assert "https://console.example/d" in out
+
+
+def test_outputs_show_a_map_output_one_entry_per_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = tmp_path / "outputs.json"
+    groups = {"intake": "/aws/lambda/intake", "status": "/aws/lambda/status"}
+    outputs.write_text(json.dumps({"tableName": TABLE, "logGroupNames": groups}))
+
+    code, out, _ = _run(capsys, "outputs", "--outputs-file", str(outputs))
+
+    assert code == 0
+    rows = [line.split() for line in out.splitlines()[2:]]
+    assert ["logGroupNames.intake", "/aws/lambda/intake"] in rows
+    assert ["logGroupNames.status", "/aws/lambda/status"] in rows
+
+
+def test_a_local_runtime_that_is_not_running_gets_a_hint(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+    code, _, err = _run(capsys, "requests", "--endpoint", endpoint)
+
+    assert code == 2
+    assert err.startswith(f"ops: nothing answers at {endpoint}: start the local runtime (make local")
 
 
 def test_without_pulumi_or_outputs_it_says_what_to_pass(

@@ -67,6 +67,14 @@ def test_rows_show_times_in_utc_and_mask_phone_numbers(dynamodb: Any) -> None:
     assert row["customerPhone"].endswith("78")
 
 
+def test_the_notification_time_is_utc_like_the_other_times() -> None:
+    item = {"requestId": "r-1", "notification": {"message": "안내", "source": "template", "at": NOW_MS}}
+
+    view = lookup.request_view(item)
+
+    assert view["notification"] == {"message": "안내", "source": "template", "at": "2026-11-18T11:06:40Z"}
+
+
 def test_show_returns_the_request_and_its_timeline_in_order(dynamodb: Any) -> None:
     add_request(dynamodb, "r-1", created_ms=NOW_MS, status=Status.TIMEOUT)
 

@@ -1,0 +1,64 @@
+"""Starting and stopping `python -m local` as a person does: a busy port, and Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from local.testing import PROJECT_DIR, free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def _start(port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "local"],
+        cwd=PROJECT_DIR,
+        env={**os.environ, "PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_a_port_in_use_is_named_with_the_way_out() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = _start(port)
+        output, _ = process.communicate(timeout=60)
+
+    assert process.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use." in output
+    assert f"PORT={port + 1} make local" in output
+
+
+def test_ctrl_c_stops_it_cleanly() -> None:
+    port = free_port()
+    process = _start(port)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/_local/health", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+    assert process.returncode == 0, output
+    assert output.rstrip().endswith("stopping…\nstopped."), output[-2000:]
