@@ -49,6 +49,7 @@ class LocalFunction:
     memory_mb: int
     code_paths: frozenset[str] | None  # files in the declared code archive; None when not knowable
     async_retries: int = 2  # Lambda's default for asynchronous invocations
+    on_failure: str | None = None  # destination ARN for asynchronous invocations that failed for good
 
     @property
     def key(self) -> str:
@@ -372,6 +373,9 @@ class LocalCloud(pulumi.runtime.Mocks):
             raise DeploymentError(f"invoke config '{name}' names a function the program did not declare")
         if inputs.get("maximumRetryAttempts") is not None:
             function.async_retries = int(inputs["maximumRetryAttempts"])
+        destination = ((inputs.get("destinationConfig") or {}).get("onFailure") or {}).get("destination")
+        if destination:
+            function.on_failure = str(destination)
         return function.name, inputs
 
     def _permission(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:

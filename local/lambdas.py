@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from handlers.settings import function_environment
@@ -46,6 +47,25 @@ class LocalLambdaContext:
 class InvocationResult:
     payload: Any
     error: dict[str, Any] | None  # Lambda's error payload: errorMessage, errorType, stackTrace
+
+
+def failure_record(
+    function: LocalFunction, event: Any, result: InvocationResult, attempts: int
+) -> dict[str, Any]:
+    """What Lambda sends an on-failure destination once an asynchronous invocation's retries ran out."""
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"{function.arn}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": event,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": result.error,
+    }
 
 
 class FunctionNotFoundError(LookupError):
@@ -119,13 +139,20 @@ class LambdaRunner:
 
     def _invoke_with_retries(self, function: LocalFunction, event: Any) -> None:
         # Lambda retries a failed asynchronous invocation (after 1 and 2 minutes); seconds here.
-        for attempt in range(function.async_retries + 1):
+        attempts = function.async_retries + 1
+        for attempt in range(attempts):
             if attempt:
                 time.sleep(attempt)
-            if self.invoke(function, event).error is None:
+            result = self.invoke(function, event)
+            if result.error is None:
                 return
-        log.error(
-            "function %s failed %d time(s); the event is dropped", function.key, function.async_retries + 1
+        if function.on_failure is None:
+            log.error("function %s failed %d time(s); the event is dropped", function.key, attempts)
+            return
+        log.error("function %s failed %d time(s); sent to its on-failure destination", function.key, attempts)
+        destination = self.resolve(function.on_failure)
+        self._pool.submit(
+            self._invoke_with_retries, destination, failure_record(function, event, result, attempts)
         )
 
     def shutdown(self) -> None:

@@ -27,7 +27,9 @@ import pulumi
 import pulumi_aws as aws
 
 role = aws.iam.Role("role", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": []}))
-code = pulumi.AssetArchive({"probe_app.py": pulumi.FileAsset("probe_app.py")})
+code = pulumi.AssetArchive(
+    {"probe_app.py": pulumi.FileAsset("probe_app.py"), "flaky_app.py": pulumi.FileAsset("flaky_app.py")}
+)
 
 
 def function(name, handler="probe_app.handler"):
@@ -65,6 +67,15 @@ def machine(name, arn):
     return aws.sfn.StateMachine(name, role_arn=role.arn, definition=definition)
 
 
+flaky = function("flaky", handler="flaky_app.fail")
+sink = function("sink", handler="flaky_app.sink")
+aws.lambda_.FunctionEventInvokeConfig(
+    "flaky", function_name=flaky.name, maximum_retry_attempts=1,
+    destination_config={"on_failure": {"destination": sink.arn}},
+)
+route("sunk", function("sunk", handler="flaky_app.sunk"), "GET /sunk")
+pulumi.export("flakyFunction", flaky.name)
+
 pulumi.export("rightMachine", machine("right", probe.arn).arn)
 pulumi.export("wrongMachine", machine("wrong", probe.arn.apply(lambda value: value + "-typo")).arn)
 """
@@ -81,6 +92,24 @@ def handler(event, context):
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
 """
 
+FLAKY = """
+import json
+
+SUNK = []
+
+
+def fail(event, context):
+    raise RuntimeError("always fails")
+
+
+def sink(event, context):
+    SUNK.append(event)
+
+
+def sunk(event, context):
+    return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(SUNK)}
+"""
+
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -89,6 +118,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: ap-northeast-2\n")
     (project / "__main__.py").write_text(PROGRAM)
     (project / "probe_app.py").write_text(HANDLER)
+    (project / "flaky_app.py").write_text(FLAKY)
     with running_system(args=("--project", str(project))) as url:
         yield url
 
@@ -146,6 +176,26 @@ def test_a_task_with_a_wrong_arn_fails_the_execution(base_url: str) -> None:
     outputs = requests.get(f"{base_url}/_local/outputs", timeout=30).json()
 
     assert _run(base_url, outputs["wrongMachine"])["status"] == "FAILED"
+
+
+def test_an_async_invocation_that_keeps_failing_reaches_its_on_failure_destination(base_url: str) -> None:
+    outputs = requests.get(f"{base_url}/_local/outputs", timeout=30).json()
+    aws_lambda = boto3.client(
+        "lambda",
+        endpoint_url=base_url,
+        region_name="ap-northeast-2",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+    aws_lambda.invoke(FunctionName=outputs["flakyFunction"], InvocationType="Event", Payload=b'{"n": 1}')
+    records = wait_for(lambda: _get(base_url, "/sunk").json() or None, timeout=60, what="the failure record")
+
+    (record,) = records
+    assert record["requestPayload"] == {"n": 1}
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["responsePayload"]["errorType"] == "RuntimeError"
 
 
 def test_calls_count_what_one_request_used_since_the_last_reset(base_url: str) -> None:
