@@ -43,6 +43,11 @@ function handler(event) {
 """
 
 
+NOT_FOUND_PAGE = "/404.html"
+# Short, so a file published after someone mistyped its address is not hidden for long.
+NOT_FOUND_CACHE_SECONDS = 10
+
+
 def content_type(path: Path) -> str:
     return (
         CONTENT_TYPES.get(path.suffix.lower())
@@ -232,6 +237,18 @@ class StaticSite(pulumi.ComponentResource):
                     "response_headers_policy_id": partner_link_headers.id,
                     "function_associations": [{"event_type": "viewer-request", "function_arn": rewrite.arn}],
                 }
+            ],
+            # The private bucket answers 403 for a key it does not have (S3's English XML): a mistyped
+            # address gets the Korean page instead, as a 404. These apply to the whole distribution, which
+            # serves only the site; the API has its own domain.
+            custom_error_responses=[
+                {
+                    "error_code": code,
+                    "response_code": 404,
+                    "response_page_path": NOT_FOUND_PAGE,
+                    "error_caching_min_ttl": NOT_FOUND_CACHE_SECONDS,
+                }
+                for code in (403, 404)
             ],
             restrictions={"geo_restriction": {"restriction_type": "none"}},
             viewer_certificate={"cloudfront_default_certificate": True},

@@ -286,10 +286,14 @@ class LocalSystem:
         if path == "/":
             path = "/" + str(distribution.get("defaultRootObject") or "")
         obj = self._site_object(deployment, distribution, path.lstrip("/"))
+        status = 200
         if obj is None:
-            # A private bucket behind origin access control answers 403 for keys it does not have.
-            return Response(_ACCESS_DENIED, status=403, content_type="application/xml")
-        response = Response(obj.body, content_type=obj.content_type)
+            # A private bucket behind origin access control answers 403 for keys it does not have;
+            # the distribution's custom error responses then decide what the visitor sees.
+            status, obj = self._error_page(deployment, distribution, 403)
+            if obj is None:
+                return Response(_ACCESS_DENIED, status=403, content_type="application/xml")
+        response = Response(obj.body, status=status, content_type=obj.content_type)
         if obj.cache_control:
             response.headers["Cache-Control"] = obj.cache_control
         for name, value in self._policy_headers(deployment, behaviour).items():
@@ -306,6 +310,18 @@ class LocalSystem:
         if len(buckets) == 1:
             return deployment.objects.get((next(iter(buckets)), key))
         return None
+
+    @classmethod
+    def _error_page(
+        cls, deployment: Deployment, distribution: dict[str, Any], origin_status: int
+    ) -> tuple[int, SiteObject | None]:
+        """CloudFront's custom error response for an origin status: the page, and the status it gets."""
+        for rule in distribution.get("customErrorResponses") or []:
+            if int(rule.get("errorCode", 0)) != origin_status or not rule.get("responsePagePath"):
+                continue
+            page = cls._site_object(deployment, distribution, str(rule["responsePagePath"]).lstrip("/"))
+            return int(rule.get("responseCode") or origin_status), page
+        return origin_status, None
 
     @staticmethod
     def _policy_headers(deployment: Deployment, behaviour: dict[str, Any]) -> dict[str, str]:

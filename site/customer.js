@@ -12,8 +12,8 @@
     message: "문의 내용을 입력해 주세요.",
   };
   var TERMINAL = { Responded: true, Timeout: true, Failed: true };
-  // Fast while a person is likely watching the first minutes, gentler afterwards; the partner wait is
-  // five minutes at most, so this is a few hundred small GETs per request in the worst case.
+  // Fast while a person is likely watching the first minutes, gentler afterwards; the partner wait is a
+  // few minutes, so this is a few hundred small GETs per request in the worst case.
   var FAST_POLL_MS = 2000;
   var SLOW_POLL_MS = 5000;
   var FAST_PHASE_MS = 120000;
@@ -170,6 +170,9 @@
     if (events.SMSSent) {
       setStep("step-sms", "done", at("SMSSent"), "담당 파트너에게 확인 요청 문자를 보냈습니다.");
       summary = "파트너에게 확인 요청 문자를 보냈습니다.";
+      if (data.partnerDeadline && !terminal) {
+        summary += " 답변 마감 시각은 " + PC.formatTime(data.partnerDeadline) + "입니다.";
+      }
     } else if (terminal) {
       setStep("step-sms", "skipped", null, "문자를 보내지 않았습니다.");
     } else {
@@ -214,9 +217,12 @@
       summary = "요청을 처리하지 못했습니다. " + reason;
     } else if (events.Opened) {
       setStep("step-outcome", "current", null, "파트너의 답변을 기다리고 있습니다.", "응답");
+    } else if (data.partnerDeadline) {
+      setStep("step-outcome", "pending", null, "파트너의 답변을 기다리고 있습니다.", "응답");
     } else {
-      setStep("step-outcome", "pending", null, "파트너의 답변을 기다립니다. 최대 5분이 걸릴 수 있습니다.", "응답");
+      setStep("step-outcome", "pending", null, "문자를 보내면 답변 마감 시각을 알려 드립니다.", "응답");
     }
+    showDeadline(terminal ? null : data.partnerDeadline);
 
     var notification = data.notification;
     if (notification && notification.message) {
@@ -235,6 +241,31 @@
         : "담당 파트너의 답변을 기다리고 있습니다. 이 화면은 자동으로 새로 고쳐집니다.";
     }
     return summary;
+  }
+
+  // The wait is a deployment setting (minutes in AWS, shorter locally), so the page shows the deadline the
+  // API reports rather than a fixed duration. The line stays in place (hidden by visibility) so its
+  // appearance does not move the timeline.
+  function remainingText(deadline) {
+    var seconds = Math.ceil((new Date(deadline).getTime() - Date.now()) / 1000);
+    if (!(seconds > 0)) return "곧 마감됩니다";
+    if (seconds < 60) return seconds + "초 남음";
+    return "약 " + Math.ceil(seconds / 60) + "분 남음";
+  }
+
+  function showDeadline(deadline) {
+    var line = el("deadline");
+    var time = el("deadline-time");
+    if (!deadline) {
+      line.dataset.shown = "false";
+      return;
+    }
+    if (time.getAttribute("datetime") !== deadline) {
+      time.setAttribute("datetime", deadline);
+      time.textContent = PC.formatTime(deadline);
+    }
+    el("deadline-left").textContent = remainingText(deadline);
+    line.dataset.shown = "true";
   }
 
   function showTrackError(message) {
@@ -325,6 +356,7 @@
     ["track-meta", "track-steps", "track-address"].forEach(function (id) {
       PC.show(el(id), true);
     });
+    showDeadline(null);
     showTrackError("");
   }
 

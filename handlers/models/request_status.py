@@ -24,6 +24,8 @@ class RequestView(BaseModel):
     intentSource: str
     reservationNumber: str
     failureReason: str | None = None
+    # When the partner's link expires (ISO 8601 UTC), once the SMS is sent; the wait ends then.
+    partnerDeadline: str | None = None
     # A plain default, which pydantic copies per instance: `default_factory=list` costs ~20 ms at import,
     # because pydantic reads the builtin's signature and that compiles tokenize's large regex.
     events: list[EventView] = []

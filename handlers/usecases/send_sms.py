@@ -98,7 +98,11 @@ def notify_partner(
         raise
     count("SmsSent", channel=channel)
     try:
-        store.mark_sms_sent(request_id, int(clock() * 1000), {"channel": channel})
+        # The link lives exactly as long as the wait, so its expiry is the partner's deadline; the event
+        # carries it so the status answer shows it without another read.
+        store.mark_sms_sent(
+            request_id, int(clock() * 1000), {"channel": channel, "linkExpiresAt": token.expires_at}
+        )
     except (ClientError, BotoCoreError):
         # The partner has the link: failing the task now would end a request they can still answer
         # (every answerable status includes `Created`), so the missing `SMSSent` entry is only logged.

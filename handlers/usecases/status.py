@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from handlers.models.domain import Status
 from handlers.models.errors import RequestNotFoundError
 from handlers.models.request_status import EventView, NotificationView, RequestView
 from handlers.observability import logger
@@ -34,10 +35,13 @@ def view(request_id: str, *, store: Store) -> RequestView:
     if request is None:
         raise RequestNotFoundError(request_id)
     timeline = []
+    partner_deadline = None
     for event in events:
         details: dict[str, Any] = event.get("details") or {}
         public = {k: details[k] for k in _PUBLIC_DETAILS if details.get(k) is not None}
         timeline.append(EventView(type=str(event["eventType"]), at=iso_ms(int(event["at"])), **public))
+        if event["eventType"] == Status.SMS_SENT.value and details.get("linkExpiresAt") is not None:
+            partner_deadline = iso_ms(int(details["linkExpiresAt"]) * 1000)
     notification = request.get("notification")
     return RequestView(
         requestId=request_id,
@@ -46,6 +50,7 @@ def view(request_id: str, *, store: Store) -> RequestView:
         intentSource=str(request.get("intentSource", "")),
         reservationNumber=str(request.get("reservationNumber", "")),
         failureReason=request.get("failureReason"),
+        partnerDeadline=partner_deadline,
         events=timeline,
         notification=NotificationView(message=notification["message"], source=notification["source"])
         if isinstance(notification, dict)

@@ -35,6 +35,7 @@ class Watch:
     origin: str
     problems: list[str] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
+    expected_missing: set[str] = field(default_factory=set)  # paths a test opens to see the 404 page
 
     def on_console(self, page: Page) -> Callable[[Any], None]:
         def record(message: Any) -> None:
@@ -46,7 +47,7 @@ class Watch:
 
     def on_response(self, response: Response) -> None:
         path = urlsplit(response.url).path
-        if response.status >= 400 and not path.startswith("/api/"):
+        if response.status >= 400 and not path.startswith("/api/") and path not in self.expected_missing:
             self.problems.append(f"{response.status} for {response.url}")
 
     def csp_violations(self) -> list[str]:
@@ -83,6 +84,10 @@ class Pages:
         self._watch.pages.append(page)
         page.goto(url)
         return page
+
+    def expect_missing(self, path: str) -> None:
+        """`path` is meant to answer 404: not a problem for this test."""
+        self._watch.expected_missing.add(path)
 
     def _guard(self, route: Route) -> None:
         url = route.request.url

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta, timezone
+
 import pytest
-from browsing import Pages, Reservation, ask, capture, reservation
+from browsing import Pages, Reservation, ask, capture, get_json, reservation
 from playwright.sync_api import Request, expect
 
 pytestmark = pytest.mark.browser
+KST = timezone(timedelta(hours=9))
+SYSTEM_WAIT_SECONDS = 120  # the `system` fixture's partner wait (conftest.FLOW_WAIT_SECONDS)
 
 
 def test_empty_fields_are_flagged_next_to_each_field_without_calling_the_api(
@@ -127,3 +132,38 @@ def test_keyboard_focus_is_visible_on_every_control(pages: Pages, system: str) -
 
     assert outlines[-1][0] == "submit"
     assert [o for o in outlines if o[1] == "none" or o[2] < 2] == []
+
+
+def _korean_clock(iso: str) -> str:
+    """How a ko-KR browser in Asia/Seoul writes a time with seconds: 오후 3:04:05."""
+    at = datetime.fromisoformat(iso).astimezone(KST)
+    return f"{'오전' if at.hour < 12 else '오후'} {at.hour % 12 or 12}:{at.minute:02d}:{at.second:02d}"
+
+
+def test_waiting_page_shows_the_deployed_wait_not_a_fixed_five_minutes(pages: Pages, system: str) -> None:
+    page = pages.open(system + "/")
+    request_id = ask(page, reservation(system, 5), "반려견과 함께 가도 되나요?")
+
+    deadline = page.locator("#deadline")
+    expect(deadline).to_have_attribute("data-shown", "true", timeout=15_000)
+    answer = get_json(system, f"/api/requests/{request_id}")
+    sent_at = next(e["at"] for e in answer["events"] if e["type"] == "SMSSent")
+    wait = datetime.fromisoformat(answer["partnerDeadline"]) - datetime.fromisoformat(sent_at)
+    assert timedelta(seconds=SYSTEM_WAIT_SECONDS - 10) < wait <= timedelta(seconds=SYSTEM_WAIT_SECONDS)
+    expect(page.locator("#deadline-time")).to_have_attribute("datetime", answer["partnerDeadline"])
+    expect(page.locator("#deadline-time")).to_have_text(_korean_clock(answer["partnerDeadline"]))
+    # A two-minute wait reads as about two (or, a poll later, one) minutes left.
+    expect(page.locator("#deadline-left")).to_have_text(re.compile(r"^약 [12]분 남음$"))
+    assert "5분" not in page.locator("main").inner_text()
+    capture(page, "customer-deadline")
+
+
+def test_a_mistyped_address_shows_the_korean_not_found_page(pages: Pages, system: str) -> None:
+    pages.expect_missing("/rsv/status")
+    page = pages.open(system + "/rsv/status")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("페이지를 찾을 수 없습니다")
+    page.get_by_role("link", name="처음 화면으로").click()
+    expect(page.get_by_role("heading", name="예약 문의하기")).to_be_visible()
+    page.go_back()
+    capture(page, "not-found")

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 SITE = Path(__file__).resolve().parents[2] / "site"
-PAGES = ("index.html", "confirm.html")
+PAGES = ("index.html", "confirm.html")  # the pages with a form and scripts
+ALL_PAGES = (*PAGES, "404.html")
 BUDGET_BYTES = 50 * 1024
 # config.js is generated at deploy time: one line with the API URL.
 CONFIG_JS_BYTES = len(
@@ -64,7 +65,7 @@ def parse(name: str) -> Page:
     return page
 
 
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", ALL_PAGES)
 def test_page_weighs_under_50_kb_in_total(name: str) -> None:
     page = parse(name)
     files = {SITE / name} | {SITE / ref.lstrip("/") for ref in page.references if ref != "/config.js"}
@@ -72,14 +73,14 @@ def test_page_weighs_under_50_kb_in_total(name: str) -> None:
     assert total < BUDGET_BYTES, f"{name}: {total} bytes"
 
 
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", ALL_PAGES)
 def test_page_has_no_inline_code(name: str) -> None:
     page = parse(name)
     assert page.inline == []
     assert None not in page.scripts
 
 
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", ALL_PAGES)
 def test_page_references_only_its_own_site(name: str) -> None:
     page = parse(name)
     # Root-relative: the partner page is served at /r/{token}, where relative paths would break.
@@ -112,7 +113,7 @@ def test_every_field_has_a_label(name: str) -> None:
     assert set(page.controls) <= page.labelled
 
 
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", ALL_PAGES)
 def test_page_is_korean_and_fits_a_phone(name: str) -> None:
     page = parse(name)
     assert page.lang == "ko"
@@ -121,3 +122,9 @@ def test_page_is_korean_and_fits_a_phone(name: str) -> None:
 
 def test_partner_page_sends_no_referrer() -> None:
     assert parse("confirm.html").metas["referrer"] == "no-referrer"
+
+
+def test_not_found_page_leads_back_to_the_customer_page() -> None:
+    page = parse("404.html")
+    assert "/" in page.links
+    assert page.scripts == []  # nothing to run: it must render even where scripts fail

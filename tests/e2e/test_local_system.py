@@ -54,6 +54,17 @@ def test_a_partner_link_serves_the_partner_page_without_referrer(client: LocalCl
     assert "partner.js" in page.text
 
 
+def test_a_mistyped_site_address_gets_the_korean_404_page(client: LocalClient) -> None:
+    page = client.http.get(f"{client.base_url}/no/such-page.html", timeout=30)
+
+    assert page.status_code == 404
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "페이지를 찾을 수 없습니다" in page.text
+    assert 'href="/"' in page.text
+    assert "AccessDenied" not in page.text
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+
+
 @pytest.mark.parametrize(
     ("response", "alternative_time"),
     [("accept", None), ("reject", None), ("alternative", "2026-12-24T15:00:00+09:00")],

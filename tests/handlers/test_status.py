@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 from botocore.stub import ANY, Stubber
@@ -24,10 +25,24 @@ def test_status_answers_the_contract_fields(flow):
         "intentSource",
         "reservationNumber",
         "failureReason",
+        "partnerDeadline",
         "events",
         "notification",
     }
     assert (body["requestId"], body["notification"], body["failureReason"]) == (request_id, None, None)
+    assert body["partnerDeadline"] is None  # no SMS yet, so no deadline
+
+
+def test_partner_deadline_is_the_link_expiry_once_texted(flow):
+    request_id, token = flow.texted()
+    link_expiry = _body(flow.confirm(token))["expiresAt"]
+    body = _body(flow.status(request_id))
+    deadline = datetime.fromisoformat(body["partnerDeadline"])
+    sms_sent = datetime.fromisoformat(next(e["at"] for e in body["events"] if e["type"] == "SMSSent"))
+    assert body["partnerDeadline"].endswith("Z")
+    assert deadline == datetime.fromisoformat(link_expiry)
+    # PARTNER_WAIT_SECONDS is 300 in these tests: the deadline is the wait after the send, not a constant.
+    assert timedelta(seconds=298) < deadline - sms_sent <= timedelta(seconds=300)
 
 
 def test_timeline_is_in_time_order_with_iso_utc_times(flow, aws_client, context):

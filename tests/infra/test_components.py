@@ -501,6 +501,15 @@ def test_distribution_is_https_only_and_rewrites_partner_links(site_dir: Path) -
     assert built.outputs["links"] == f"{SITE_ORIGIN}/r/"
 
 
+def test_missing_site_paths_get_the_korean_page_as_404(site_dir: Path) -> None:
+    built = build_site(site_dir)
+    responses = built.inputs("site-cdn")["customErrorResponses"]
+
+    # The private bucket answers 403 for a key it does not have; both become the site's own 404.
+    assert sorted(int(r["errorCode"]) for r in responses) == [403, 404]
+    assert {(int(r["responseCode"]), r["responsePagePath"]) for r in responses} == {(404, "/404.html")}
+
+
 def test_pages_send_security_headers_and_partner_links_are_never_stored(site_dir: Path) -> None:
     built = build_site(site_dir)
     pages = built.inputs("site-headers")["securityHeadersConfig"]
@@ -532,4 +541,5 @@ def test_the_real_site_directory_is_published() -> None:
     built = build_site(ROOT / "site")
     keys = {o["key"] for o in built.of_type("aws:s3/bucketObjectv2:BucketObjectv2")}
 
-    assert {"index.html", "config.js"} <= keys
+    # 404.html is the page the distribution's error responses name.
+    assert {"index.html", "404.html", "config.js"} <= keys
