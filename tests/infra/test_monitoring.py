@@ -10,6 +10,7 @@ from typing import Any
 
 import pulumi
 
+from components.functions import FUNCTION_KEYS
 from components.monitoring import (
     METRICS,
     AlarmThresholds,
@@ -22,19 +23,7 @@ from components.monitoring import (
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "ap-northeast-2"
 ACCOUNT = "123456789012"
-FUNCTIONS = {
-    key: f"partner-confirm-dev-{key}"
-    for key in (
-        "intake",
-        "orchestrator",
-        "sms_sender",
-        "partner_response",
-        "status",
-        "timeout",
-        "failure",
-        "notification",
-    )
-}
+FUNCTIONS = {key: f"partner-confirm-dev-{key}" for key in FUNCTION_KEYS}
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 STATE_MACHINE = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:callback-dev"
 
