@@ -103,6 +103,8 @@ class Recorder:
             return any("notification" in name and count for name, count in invocations.items())
 
         self._until("the notification", written, self.timeout)
+        # The invocation is counted when it starts: let it finish writing before reading the request.
+        self._settled()
         return dict(self._get(f"/api/requests/{request_id}"))
 
     def _transitions(self, request_id: str) -> int:
