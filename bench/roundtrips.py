@@ -37,35 +37,21 @@ class RoundTrips:
         return MINIMUMS[self.route]
 
 
-class _Counter:
-    def __init__(self) -> None:
-        self.calls: list[str] = []
+@contextmanager
+def watching() -> Iterator[list[str]]:
+    """Every botocore call made inside the block, as `service.Operation`."""
+    original = botocore.client.BaseClient._make_api_call
+    calls: list[str] = []
 
-    @contextmanager
-    def watching(self) -> Iterator[list[str]]:
-        original = botocore.client.BaseClient._make_api_call
-        calls: list[str] = []
+    def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        calls.append(f"{client.meta.service_model.service_name}.{operation}")
+        return original(client, operation, params)
 
-        def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
-            calls.append(f"{client.meta.service_model.service_name}.{operation}")
-            return original(client, operation, params)
-
-        botocore.client.BaseClient._make_api_call = counted
-        try:
-            yield calls
-        finally:
-            botocore.client.BaseClient._make_api_call = original
-
-
-@dataclass
-class _Context:
-    function_name: str = "bench"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:bench"
-    aws_request_id: str = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+    botocore.client.BaseClient._make_api_call = counted
+    try:
+        yield calls
+    finally:
+        botocore.client.BaseClient._make_api_call = original
 
 
 def _event(name: str, body: dict[str, Any] | None = None, **replace: str) -> dict[str, Any]:
@@ -113,8 +99,14 @@ def measure() -> list[RoundTrips]:
 
     reset_settings()
     reset_clients()
-    counter = _Counter()
-    context = _Context()
+    from local.lambdas import LocalLambdaContext
+
+    context = LocalLambdaContext(
+        function_name="bench",
+        invoked_function_arn=f"arn:aws:lambda:{REGION}:123456789012:function:bench",
+        memory_limit_in_mb=512,
+        timeout_seconds=30,
+    )
     results: list[RoundTrips] = []
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
@@ -144,7 +136,7 @@ def measure() -> list[RoundTrips]:
             "reservationNumber": RESERVATION,
             "message": "예약 시간을 바꾸고 싶어요",
         }
-        with handover, counter.watching() as calls:
+        with handover, watching() as calls:
             answer = intake.handler(_event("chat.json", body=body), context)
         request_id = json.loads(answer["body"])["requestId"]
         results.append(RoundTrips("POST /chat", tuple(calls)))
@@ -167,19 +159,19 @@ def measure() -> list[RoundTrips]:
         sms_sender.handler({"requestId": request_id, "taskToken": "bench-task-token"}, context)
         token = published[-1].rsplit("/", 1)[1]
 
-        with counter.watching() as calls:
+        with watching() as calls:
             partner_response.handler(_event("confirm.json", TOKEN=token), context)
         results.append(RoundTrips("GET /confirm/{token}", tuple(calls)))
 
         callback = Stubber(client("stepfunctions", settings))
         callback.add_response("send_task_success", {}, {"taskToken": ANY, "output": ANY})
-        with callback, counter.watching() as calls:
+        with callback, watching() as calls:
             partner_response.handler(
                 _event("respond.json", body={"token": token, "response": "accept"}), context
             )
         results.append(RoundTrips("POST /respond", tuple(calls)))
 
-        with counter.watching() as calls:
+        with watching() as calls:
             status.handler(_event("status.json", REQUEST_ID=request_id), context)
         results.append(RoundTrips("GET /requests/{requestId}", tuple(calls)))
     return results

@@ -31,6 +31,17 @@ def wait_for(probe: Callable[[], T | None], *, timeout: float, what: str, interv
         time.sleep(interval)
 
 
+def emulator_client(base_url: str, service: str) -> Any:
+    """A boto3 client for the local runtime's emulator (it accepts any credentials)."""
+    return boto3.client(
+        service,
+        endpoint_url=base_url,
+        region_name="ap-northeast-2",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
 class LocalClient:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
@@ -130,13 +141,7 @@ class LocalClient:
 
     def stored_request_count(self) -> int:
         """Request items in the table, read through the emulator's DynamoDB API."""
-        dynamodb = boto3.client(
-            "dynamodb",
-            endpoint_url=self.base_url,
-            region_name="ap-northeast-2",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        dynamodb = emulator_client(self.base_url, "dynamodb")
         pages = dynamodb.get_paginator("scan").paginate(
             TableName=self.outputs()["tableName"],
             FilterExpression="begins_with(PK, :request)",

@@ -11,10 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
-from e2e_client import wait_for
+from e2e_client import emulator_client, wait_for
 
 from local.testing import running_system
 
@@ -147,13 +146,7 @@ def test_an_undeclared_route_answers_404(base_url: str) -> None:
 
 
 def _run(base_url: str, machine_arn: str) -> dict[str, Any]:
-    stepfunctions = boto3.client(
-        "stepfunctions",
-        endpoint_url=base_url,
-        region_name="ap-northeast-2",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    stepfunctions = emulator_client(base_url, "stepfunctions")
     execution = stepfunctions.start_execution(stateMachineArn=machine_arn, name="probe", input="{}")
 
     def finished() -> dict[str, Any] | None:
@@ -180,13 +173,7 @@ def test_a_task_with_a_wrong_arn_fails_the_execution(base_url: str) -> None:
 
 def test_an_async_invocation_that_keeps_failing_reaches_its_on_failure_destination(base_url: str) -> None:
     outputs = requests.get(f"{base_url}/_local/outputs", timeout=30).json()
-    aws_lambda = boto3.client(
-        "lambda",
-        endpoint_url=base_url,
-        region_name="ap-northeast-2",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    aws_lambda = emulator_client(base_url, "lambda")
 
     aws_lambda.invoke(FunctionName=outputs["flakyFunction"], InvocationType="Event", Payload=b'{"n": 1}')
     records = wait_for(lambda: _get(base_url, "/sunk").json() or None, timeout=60, what="the failure record")
