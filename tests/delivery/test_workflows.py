@@ -178,23 +178,20 @@ def test_pulumi_cli_matches_the_pinned_sdk() -> None:
     assert versions == {pinned.group(1)}
 
 
-def _readme_section(title: str) -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index(f"## {title}\n")
-    end = text.find("\n## ", start + 1)
-    return text[start : end if end != -1 else len(text)]
+def _delivery_page() -> str:
+    return (ROOT / "docs" / "delivery.md").read_text(encoding="utf-8")
 
 
-def test_readme_lists_every_secret_and_variable_the_workflows_read() -> None:
+def test_delivery_page_lists_every_secret_and_variable_the_workflows_read() -> None:
     text = "\n".join(path.read_text(encoding="utf-8") for path in WORKFLOW_FILES)
     names = set(re.findall(r"\b(?:secrets|vars)\.([A-Z_]+)", text)) - {"GITHUB_TOKEN"}
-    section = _readme_section("Delivery (GitHub Actions)")
+    section = _delivery_page()
     assert names
     assert sorted(name for name in names if f"`{name}`" not in section) == []
 
 
-def test_readme_trust_policies_admit_exactly_the_subjects_the_workflows_use() -> None:
-    blocks = re.findall(r"```json\n(.*?)```", _readme_section("Delivery (GitHub Actions)"), re.DOTALL)
+def test_delivery_page_trust_policies_admit_exactly_the_subjects_the_workflows_use() -> None:
+    blocks = re.findall(r"```json\n(.*?)```", _delivery_page(), re.DOTALL)
     subjects = [
         json.loads(block)["Statement"][0]["Condition"]["StringEquals"][
             "token.actions.githubusercontent.com:sub"
@@ -217,8 +214,8 @@ def test_workflow_stacks_are_the_programs_stacks() -> None:
     assert all((ROOT / f"Pulumi.{stack}.yaml").is_file() for stack in STACKS)
 
 
-def test_readme_deploy_section_runs_the_workflows_commands_on_the_same_stacks() -> None:
-    section = _readme_section("Deploy to AWS")
+def test_deploy_page_runs_the_workflows_commands_on_the_same_stacks() -> None:
+    section = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
     commands = {step["with"]["command"] for path in WORKFLOW_FILES for _, step in _pulumi_steps(path)}
     assert commands == {"preview", "up"}
     for stack in STACKS:
