@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
-.PHONY: venv tools lint test test-fast local bench ops lock clean
+.PHONY: venv tools lint test test-fast local bench ops smoke lock clean
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ bench: venv
 
 ops: venv
 	$(PY) -m ops $(ARGS)
+
+# One customer question through a deployed stack (`make smoke STACK=dev`, needs smsMode: log) or the local
+# runtime (`make smoke ENDPOINT=http://127.0.0.1:8000`); non-zero when a step fails or the flow is too slow.
+STACK ?= dev
+smoke: venv
+	$(PY) -m ops smoke $(if $(ENDPOINT),--endpoint $(ENDPOINT),--stack $(STACK)) $(ARGS)
 
 # Re-pin the whole dependency closure from requirements.in.
 lock:

@@ -128,3 +128,5 @@ pulumi.export("siteBucketName", site.bucket_name)
 pulumi.export("distributionId", site.distribution_id)
 pulumi.export("dashboardUrl", monitoring.dashboard_url)
 pulumi.export("alarmTopicArn", monitoring.alarm_topic_arn)
+# Where this stack's texts go (`sns` or `log`): `python -m ops smoke` reads them back only from the log.
+pulumi.export("smsMode", settings.sms_mode.value)

@@ -5,6 +5,7 @@
     python -m ops outputs                                  the stack outputs
     python -m ops cost                                     expected monthly cost at 100, 1,000, 10,000 a day
     python -m ops profile --endpoint URL --write           re-count the calls a flow makes (local runtime)
+    python -m ops smoke --stack dev                        one question through the deployed flow, timed
 
 AWS: default credentials; the table comes from `--table` or the stack outputs (`--stack`, with the Pulumi
 CLI, or `--outputs-file`). Local runtime: `--endpoint http://127.0.0.1:8000` (or AWS_ENDPOINT_URL).
@@ -16,15 +17,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import requests
 from botocore.exceptions import BotoCoreError, ClientError
 
+from components.seed_data import RESERVATIONS
 from ops import render
 from ops.stack import OpsError, Target
+
+# The smoke test asks about the last demo reservation, the one the e2e and browser tests leave alone.
+SMOKE_RESERVATION = RESERVATIONS[-1]
 
 
 def _target_options() -> argparse.ArgumentParser:
@@ -68,6 +75,23 @@ def _parser() -> argparse.ArgumentParser:
         "--endpoint", required=True, help="a local runtime started with a short partner wait"
     )
     profile.add_argument("--write", action="store_true", help="replace ops/profile.json with the result")
+
+    smoke = commands.add_parser(
+        "smoke", parents=shared, help="drive one customer question through the stack's public URLs"
+    )
+    smoke.add_argument(
+        "--reservation", default=SMOKE_RESERVATION.reservation_number, help="a seeded reservation number"
+    )
+    smoke.add_argument("--phone", default=SMOKE_RESERVATION.customer_phone, help="its customer phone")
+    smoke.add_argument(
+        "--max-seconds",
+        type=float,
+        default=120.0,
+        help="fail when the whole flow takes longer (default: 120)",
+    )
+    smoke.add_argument(
+        "--step-timeout", type=float, default=60.0, help="seconds to wait for a text or the notification"
+    )
     return parser
 
 
@@ -227,13 +251,90 @@ def _profile(args: argparse.Namespace) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-COMMANDS = {"requests": _requests, "show": _show, "outputs": _outputs, "cost": _cost, "profile": _profile}
+def _smoke(args: argparse.Namespace) -> None:
+    from ops import smoke
+
+    target = _target(args)
+    outputs = target.outputs()
+    page_url = outputs.get("customerPageUrl")
+    if not page_url:
+        raise OpsError("the stack outputs have no customerPageUrl")
+    texts: smoke.TextSource
+    if target.endpoint is not None:
+        texts = smoke.LocalTexts(target.endpoint, requests.Session())
+        where = f"the local runtime's outbox ({target.endpoint})"
+    else:
+        mode = outputs.get("smsMode")
+        if mode != "log":
+            raise OpsError(
+                f"the stack texts real phones (smsMode: {mode or 'unknown'}): the smoke test reads the "
+                "partner's text from the function logs, so it needs smsMode: log (use the dev stack)"
+            )
+        groups = list(smoke.iter_log_groups(outputs))
+        texts = smoke.LogGroupTexts(target.client("logs"), groups)
+        where = f"{len(groups)} function log groups"
+    verification = str(outputs.get("customerVerification") or "off")
+    if not args.json:
+        print(f"smoke test of {page_url} (verification: {verification}; texts from {where})")
+    run = smoke.Smoke(
+        page_url=str(page_url),
+        texts=texts,
+        reservation_number=args.reservation,
+        customer_phone=args.phone,
+        verification=verification,
+        step_timeout=args.step_timeout,
+        report=(lambda step: None)
+        if args.json
+        else (lambda step: print(smoke.format_step(step), flush=True)),
+    )
+    started = time.monotonic()
+    failure: str | None = None
+    try:
+        run.run()
+    except smoke.SmokeFailure as exc:
+        failure = str(exc)
+    total = time.monotonic() - started
+    if failure is None and total > args.max_seconds:
+        failure = f"the flow took {total:.1f} s, over the bound of {args.max_seconds:.0f} s"
+    steps = [
+        {"step": step.name, "seconds": round(step.seconds, 3), "detail": step.detail} for step in run.steps
+    ]
+    if args.json:
+        print(
+            json.dumps(
+                {"ok": failure is None, "seconds": round(total, 3), "steps": steps, "failure": failure}
+            )
+        )
+    else:
+        print(
+            f"  {'FAIL' if failure else 'ok'}  total         {total:6.2f} s"
+            + (f"  {failure}" if failure else "")
+        )
+    if failure is not None:
+        raise SmokeFailed(failure)
+
+
+class SmokeFailed(Exception):
+    """The smoke test failed: exit status 1 (a usage or setup problem is 2)."""
+
+
+COMMANDS = {
+    "requests": _requests,
+    "show": _show,
+    "outputs": _outputs,
+    "cost": _cost,
+    "profile": _profile,
+    "smoke": _smoke,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         COMMANDS[args.command](args)
+    except SmokeFailed as exc:
+        print(f"ops: smoke test failed: {exc}", file=sys.stderr)
+        return 1
     except OpsError as exc:
         print(f"ops: {exc}", file=sys.stderr)
         return 2

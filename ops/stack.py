@@ -71,6 +71,9 @@ class Target:
         return str(name)
 
     def dynamodb(self) -> Any:
+        return self.client("dynamodb")
+
+    def client(self, service: str) -> Any:
         # The local runtime lives in one region whatever the operator's AWS configuration says.
         default = LOCAL_REGION if self.endpoint is not None else _configured_region()
         region = self.region or default
@@ -83,7 +86,7 @@ class Target:
             if session.get_credentials() is None:
                 # The emulator accepts any signature; an operator without AWS credentials can still look.
                 options.update(aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
-        return session.client("dynamodb", **options)
+        return session.client(service, **options)
 
 
 def _configured_region() -> str | None:

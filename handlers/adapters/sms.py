@@ -14,6 +14,8 @@ from handlers.models.phone import mask
 SNS_ATTEMPTS = 3  # the first try and two retries
 # A throttled publish retried at once fails again: wait 0.25 s, then 0.5 s (well inside the task's time).
 SNS_BACKOFF_SECONDS = 0.25
+# Starts every text written in log mode; `python -m ops smoke` finds the texts in the log by it.
+LOG_MODE_MARKER = "[SMS log mode]"
 
 
 class SmsSender(Protocol):
@@ -53,5 +55,5 @@ class LogSms:
     def send(self, phone: str, body: str) -> str:
         # The link is the point of this mode, so it bypasses the token scrubbing on purpose, via print.
         self._log.info("SMS (log mode) to %s", mask(phone))
-        print(f"[SMS log mode] to={mask(phone)} body={body}")
+        print(f"{LOG_MODE_MARKER} to={mask(phone)} body={body}")
         return "log"

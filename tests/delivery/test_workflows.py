@@ -165,6 +165,18 @@ def test_merge_deploys_dev_and_only_a_manual_run_deploys_demo() -> None:
     assert job["concurrency"] == {"group": "pulumi-up-${{ matrix.stack }}", "cancel-in-progress": False}
 
 
+def test_the_dev_deploy_runs_the_smoke_test_right_after_pulumi_up_and_fails_with_it() -> None:
+    [job] = [job for job in _load(WORKFLOWS / "deploy.yml")["jobs"].values() if "strategy" in job]
+    names = [step.get("uses", "").partition("@")[0] or step.get("name") for step in job["steps"]]
+    up = names.index("pulumi/actions")
+    smoke = job["steps"][up + 1]
+    assert smoke["run"] == 'make smoke STACK="$STACK"'
+    assert smoke["env"]["STACK"] == "${{ vars.PULUMI_ORG }}/partner-confirm/${{ matrix.stack }}"
+    assert smoke["if"] == "matrix.stack == 'dev'"
+    assert "continue-on-error" not in smoke
+    assert "smoke:" in (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
 def test_no_job_uses_a_cache() -> None:
     # A cache written by a pull request must not reach the job that holds deploy credentials.
     for _, step in _steps():
