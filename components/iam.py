@@ -139,11 +139,13 @@ def invoke_statement(function_arns: Sequence[str], sid: str = "Invoke") -> State
     return statement(["lambda:InvokeFunction"], list(function_arns), sid=sid)
 
 
-def state_machine_policy(function_arns: Sequence[str]) -> Document:
-    """The workflow role: invoke its task functions, deliver its logs, send traces."""
+def state_machine_policy(function_arns: Sequence[str], table_arn: str) -> Document:
+    """The workflow role: invoke its task functions, end a request its handlers could not end (one direct
+    UpdateItem on the table, see `components/state_machine.py`), deliver its logs, send traces."""
     return policy(
         [
             invoke_statement(function_arns, sid="InvokeTasks"),
+            statement([UPDATE], [table_arn], sid="EndStrandedRequests"),
             wildcard_statement(LOG_DELIVERY, sid="LogDelivery"),
             wildcard_statement(STATE_MACHINE_XRAY, sid="Tracing"),
         ]

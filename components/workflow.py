@@ -171,16 +171,19 @@ class CallbackWorkflow(pulumi.ComponentResource):
             f"{name}-policy",
             role=role.id,
             policy=pulumi.Output.json_dumps(
-                pulumi.Output.all(*task_arns).apply(lambda arns: iam.state_machine_policy(arns))
+                pulumi.Output.all(args.table_arn, *task_arns).apply(
+                    lambda arns: iam.state_machine_policy(arns[1:], arns[0])
+                )
             ),
             opts=child,
         )
-        definition = pulumi.Output.all(*task_arns).apply(
-            lambda arns: build_definition(
-                sms_sender_arn=arns[0],
-                timeout_arn=arns[1],
-                failure_arn=arns[2],
-                notification_arn=arns[3],
+        definition = pulumi.Output.all(args.table_name, *task_arns).apply(
+            lambda values: build_definition(
+                table_name=values[0],
+                sms_sender_arn=values[1],
+                timeout_arn=values[2],
+                failure_arn=values[3],
+                notification_arn=values[4],
                 wait_seconds=args.partner_wait_seconds,
             )
         )

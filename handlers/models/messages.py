@@ -115,3 +115,23 @@ def notification_template(
         f"안녕하세요. 예약번호 {reservation_number}에 대한 요청을 처리하지 못했습니다.{reason} "
         "불편을 드려 죄송합니다."
     )
+
+
+# Stored by the workflow itself (no function, so no reservation number) when no function could write the
+# customer's message; the customer reads it on the page of that very request.
+LAST_RESORT_NOTIFICATIONS: Final[dict[OutcomeKind, str]] = {
+    "accept": "안녕하세요. 파트너가 문의를 확인하고 요청을 수락했습니다. 예약하신 대로 이용하시면 됩니다.",
+    "reject": (
+        "안녕하세요. 파트너가 요청을 받아들이기 어렵다고 답했습니다. "
+        "다른 날짜나 방법이 필요하시면 새 문의를 남겨 주세요."
+    ),
+    "alternative": ("안녕하세요. 파트너가 다른 시간을 제안했습니다. 자세한 시간은 고객센터로 문의해 주세요."),
+    "timeout": (
+        "안녕하세요. 파트너에게 문의를 전달했지만 정해진 시간 안에 답을 받지 못했습니다. "
+        "담당자가 확인 후 다시 연락드리겠습니다."
+    ),
+    "failed": (
+        "안녕하세요. 요청을 처리하는 중 문제가 발생해 처리하지 못했습니다. "
+        "불편을 드려 죄송합니다. 잠시 후 다시 문의해 주세요."
+    ),
+}

@@ -159,12 +159,15 @@ def test_every_route_points_at_an_existing_function(program: dict[str, Any]) -> 
 def test_every_arn_in_the_state_machine_belongs_to_the_program(program: dict[str, Any]) -> None:
     (machine,) = of_type(program, "aws:sfn/stateMachine:StateMachine")
     arns = set(ARN.findall(machine["inputs"]["definition"])) - {
-        "arn:aws:states:::lambda:invoke.waitForTaskToken"
+        "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "arn:aws:states:::dynamodb:updateItem",
     }
     function_arns = {f["outputs"]["arn"] for f in of_type(program, "aws:lambda/function:Function")}
+    (table,) = of_type(program, "aws:dynamodb/table:Table")
 
     assert arns, "the definition names no function"
     assert arns <= function_arns
+    assert f'"TableName": "{table["outputs"]["name"]}"' in machine["inputs"]["definition"]
 
 
 def test_every_arn_in_iam_statements_belongs_to_the_program(program: dict[str, Any]) -> None:

@@ -17,16 +17,24 @@ from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
 from components.state_machine import (
+    CHOOSE_TEMPLATE,
     GENERATE_NOTIFICATION,
     HANDLE_FAILURE,
     HANDLE_TIMEOUT,
     NOTIFY_PARTNER,
+    RECORD_FAILURE,
+    RECORD_TIMEOUT,
+    STORE_TEMPLATE_NOTIFICATION,
+    STRANDED,
     build_definition,
 )
+from handlers.models.messages import LAST_RESORT_NOTIFICATIONS
+from handlers.store.schema import create_table_request
 
 ROOT = Path(__file__).resolve().parents[2]
 VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
 REGION = "us-east-1"
+TABLE = "confirmations"
 ACCOUNT = "123456789012"
 ARNS = {
     key: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{key}"
@@ -40,6 +48,7 @@ def definition(wait_seconds: int = 300) -> dict[str, Any]:
         timeout_arn=ARNS["timeout"],
         failure_arn=ARNS["failure"],
         notification_arn=ARNS["notification"],
+        table_name=TABLE,
         wait_seconds=wait_seconds,
     )
 
@@ -50,7 +59,11 @@ def test_notify_partner_waits_for_the_callback_with_the_token_in_the_payload() -
     assert state["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
     assert state["Parameters"] == {
         "FunctionName": ARNS["sms_sender"],
-        "Payload": {"requestId.$": "$.requestId", "taskToken.$": "$$.Task.Token"},
+        "Payload": {
+            "requestId.$": "$.requestId",
+            "taskToken.$": "$$.Task.Token",
+            "waitStartedAt.$": "$$.State.EnteredTime",
+        },
     }
     assert state["TimeoutSeconds"] == 120
     assert state["ResultPath"] == "$.outcome"
@@ -84,10 +97,50 @@ def test_error_handlers_record_and_then_still_notify(state: str) -> None:
     assert handler["Next"] == GENERATE_NOTIFICATION
 
 
-def test_notification_is_the_only_end() -> None:
+@pytest.mark.parametrize(
+    ("state", "fallback"),
+    [
+        (HANDLE_TIMEOUT, RECORD_TIMEOUT),
+        (HANDLE_FAILURE, RECORD_FAILURE),
+        (GENERATE_NOTIFICATION, CHOOSE_TEMPLATE),
+    ],
+)
+def test_every_handler_catches_everything_on_a_path_without_lambda(state: str, fallback: str) -> None:
+    (catch,) = definition()["States"][state]["Catch"]
+
+    assert (catch["ErrorEquals"], catch["Next"]) == (["States.ALL"], fallback)
+
+
+def test_every_path_ends_and_every_task_catches_everything() -> None:
     states = definition()["States"]
 
-    assert [name for name, state in states.items() if state.get("End")] == [GENERATE_NOTIFICATION]
+    for name, state in states.items():
+        if state["Type"] == "Task":
+            assert any("States.ALL" in c["ErrorEquals"] for c in state["Catch"]), name
+    ends = {name for name, state in states.items() if state.get("End") or state["Type"] == "Fail"}
+    assert ends == {GENERATE_NOTIFICATION, STORE_TEMPLATE_NOTIFICATION, STRANDED}
+
+
+def test_the_direct_writes_only_end_a_request_still_open() -> None:
+    states = definition()["States"]
+
+    for name in (RECORD_TIMEOUT, RECORD_FAILURE):
+        parameters = states[name]["Parameters"]
+        assert states[name]["Resource"] == "arn:aws:states:::dynamodb:updateItem"
+        assert parameters["TableName"] == TABLE
+        assert parameters["ConditionExpression"] == "#status IN (:open0, :open1, :open2)"
+        assert {
+            v["S"] for k, v in parameters["ExpressionAttributeValues"].items() if k.startswith(":open")
+        } == {
+            "Created",
+            "SMSSent",
+            "Opened",
+        }
+
+
+def test_notification_takes_the_outcome() -> None:
+    states = definition()["States"]
+
     assert states[GENERATE_NOTIFICATION]["Parameters"] == {
         "requestId.$": "$.requestId",
         "outcome.$": "$.outcome",
@@ -125,25 +178,72 @@ def test_asl_validator_catches_a_dangling_transition(tmp_path: Path) -> None:
 
 
 class StandIns:
-    """Tiny functions in place of the real ones: they record their events and answer like the contract."""
+    """Tiny functions in place of the real ones: they record their events, answer like the contract and
+    write what the real ones write; a function named in `failing` fails every time (an unhandled error)."""
 
     def __init__(self) -> None:
         self.events: dict[str, list[dict[str, Any]]] = {key: [] for key in ARNS}
         self.task_token = threading.Event()
         self.token = ""
+        self.failing: set[str] = set()
 
     def __call__(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
         key = function.rsplit(":", 1)[-1]
         self.events[key].append(event)
+        if key in self.failing:
+            raise StandInFailedError(key)
         if key == "sms_sender":
             self.token = event["taskToken"]
             self.task_token.set()
             return {}
         if key == "timeout":
+            _end(event["requestId"], "Timeout")
             return {"response": "timeout", "alternativeTime": None}
         if key == "failure":
+            _end(event["requestId"], "Failed")
             return {"response": "failed", "alternativeTime": None}
-        return {"message": "파트너가 확인했습니다.", "source": "template"}
+        message = {"message": "파트너가 확인했습니다.", "source": "template"}
+        _update(
+            event["requestId"],
+            "SET notification = :n",
+            {":n": {"M": {k: {"S": v} for k, v in message.items()}}},
+        )
+        return message
+
+
+class StandInFailedError(Exception):
+    pass
+
+
+def _update(request_id: str, expression: str, values: dict[str, Any], condition: str | None = None) -> None:
+    extra = {"ConditionExpression": condition} if condition else {}
+    try:
+        boto3.client("dynamodb", region_name=REGION).update_item(
+            TableName=TABLE,
+            Key={"PK": {"S": f"REQ#{request_id}"}, "SK": {"S": "METADATA"}},
+            UpdateExpression=expression,
+            ExpressionAttributeNames={"#status": "status"} if "#status" in expression else {},
+            ExpressionAttributeValues=values,
+            **extra,
+        )
+    except boto3.client("dynamodb", region_name=REGION).exceptions.ConditionalCheckFailedException:
+        pass
+
+
+def _end(request_id: str, status: str) -> None:
+    _update(
+        request_id,
+        "SET #status = :s, failureReason = :r",
+        {":s": {"S": status}, ":sent": {"S": "SMSSent"}, ":r": {"S": "stand-in"}},
+        condition="#status = :sent",
+    )
+
+
+def _request(request_id: str) -> dict[str, Any]:
+    item = boto3.client("dynamodb", region_name=REGION).get_item(
+        TableName=TABLE, Key={"PK": {"S": f"REQ#{request_id}"}, "SK": {"S": "METADATA"}}
+    )["Item"]
+    return item
 
 
 @pytest.fixture
@@ -153,14 +253,29 @@ def stand_ins(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIns]:
     def invoke(
         self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
     ) -> bytes:
-        return json.dumps(functions(function_name, json.loads(body or "{}"))).encode()
+        try:
+            return json.dumps(functions(function_name, json.loads(body or "{}"))).encode()
+        except StandInFailedError as exc:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps({"errorType": "ClientError", "errorMessage": f"{exc} is down"}).encode()
 
     monkeypatch.setattr(LambdaSimpleBackend, "invoke", invoke)
     with mock_aws(config={"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}):
+        boto3.client("dynamodb", region_name=REGION).create_table(**create_table_request(TABLE))
         yield functions
 
 
 def _start(wait_seconds: int, execution: str) -> tuple[Any, str]:
+    boto3.client("dynamodb", region_name=REGION).put_item(
+        TableName=TABLE,
+        Item={
+            "PK": {"S": f"REQ#{execution}"},
+            "SK": {"S": "METADATA"},
+            "requestId": {"S": execution},
+            "status": {"S": "SMSSent"},
+            "createdAt": {"N": "1"},
+        },
+    )
     client = boto3.client("stepfunctions", region_name=REGION)
     machine = client.create_state_machine(
         name=f"callback-{execution}",
@@ -193,7 +308,8 @@ def test_partner_answer_resumes_the_workflow_and_reaches_the_notification(stand_
     execution = _finished(client, arn)
 
     assert execution["status"] == "SUCCEEDED"
-    assert stand_ins.events["sms_sender"] == [{"requestId": "req-happy", "taskToken": stand_ins.token}]
+    (sms_event,) = stand_ins.events["sms_sender"]
+    assert (sms_event["requestId"], sms_event["taskToken"]) == ("req-happy", stand_ins.token)
     assert stand_ins.events["notification"] == [{"requestId": "req-happy", "outcome": answer}]
     assert stand_ins.events["timeout"] == stand_ins.events["failure"] == []
 
@@ -224,3 +340,61 @@ def test_a_failed_task_goes_through_the_failure_handler_and_still_notifies(stand
     assert failure_event["error"]["Error"] == "SmsNotSent"
     assert stand_ins.events["notification"][0]["outcome"]["response"] == "failed"
     assert stand_ins.events["timeout"] == []
+
+
+# --- each task failing for good still ends the request with a message ------------------------------------
+
+
+def _answer(client: Any, stand_ins: StandIns, request_id: str) -> None:
+    assert stand_ins.task_token.wait(30), "the SMS task never received a task token"
+    _update(request_id, "SET #status = :s", {":s": {"S": "Responded"}})  # what claim_answer does first
+    client.send_task_success(
+        taskToken=stand_ins.token, output=json.dumps({"response": "accept", "alternativeTime": None})
+    )
+
+
+@pytest.mark.parametrize(
+    ("failing", "partner", "status", "source"),
+    [
+        ({"sms_sender"}, "silent", "Failed", "function"),
+        ({"timeout"}, "silent", "Timeout", "function"),
+        ({"sms_sender", "failure"}, "silent", "Failed", "function"),
+        ({"notification"}, "answers", "Responded", "accept"),
+        ({"notification"}, "silent", "Timeout", "timeout"),
+        ({"timeout", "notification"}, "silent", "Timeout", "timeout"),
+        ({"sms_sender", "failure", "notification"}, "silent", "Failed", "failed"),
+    ],
+    ids=lambda value: "+".join(sorted(value)) if isinstance(value, set) else str(value),
+)
+def test_a_task_failing_for_good_still_ends_the_request_with_a_message(
+    stand_ins: StandIns, failing: set[str], partner: str, status: str, source: str
+) -> None:
+    stand_ins.failing = failing
+    request_id = "req-" + "-".join(sorted(failing)) + "-" + partner
+    client, arn = _start(wait_seconds=1 if partner == "silent" else 60, execution=request_id)
+    if partner == "answers":
+        _answer(client, stand_ins, request_id)
+
+    execution = _finished(client, arn)
+
+    assert execution["status"] == "SUCCEEDED"
+    item = _request(request_id)
+    assert item["status"]["S"] == status
+    notification = item["notification"]["M"]
+    if source == "function":
+        assert notification["message"]["S"] == "파트너가 확인했습니다."
+    else:
+        assert notification["message"]["S"] == LAST_RESORT_NOTIFICATIONS[source]  # type: ignore[index]
+        assert notification["source"]["S"] == "template"
+    if status == "Failed":
+        assert item["failureReason"]["S"]
+
+
+def test_a_message_stored_by_a_function_is_never_replaced_by_the_template(stand_ins: StandIns) -> None:
+    stand_ins.failing = {"notification"}
+    client, arn = _start(wait_seconds=1, execution="req-kept")
+    _update("req-kept", "SET notification = :n", {":n": {"M": {"message": {"S": "first"}}}})
+
+    _finished(client, arn)
+
+    assert _request("req-kept")["notification"]["M"]["message"]["S"] == "first"
