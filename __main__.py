@@ -53,6 +53,8 @@ site = StaticSite(
         site_dir=ROOT / "site",
         api_url=api_url,
         region=settings.region,
+        brand_name=settings.brand_name,
+        support_phone=settings.support_phone,
         force_destroy=not settings.deletion_protection,
     ),
 )
@@ -75,6 +77,8 @@ workflow = CallbackWorkflow(
         account_id=account_id,
         log_retention_days=settings.log_retention_days,
         log_group_name=f"/aws/vendedlogs/states/{prefix}",
+        brand_name=settings.brand_name,
+        support_phone=settings.support_phone,
     ),
 )
 api = PartnerApi(
@@ -100,6 +104,7 @@ api = PartnerApi(
         # HTTP API access logs are vended logs: under this prefix AWS grants delivery with one wildcard
         # statement instead of growing the account's 5 KB log resource policy per log group.
         access_log_group_name=f"/aws/vendedlogs/apigateway/{prefix}",
+        support_phone=settings.support_phone,
     ),
 )
 resolve_api_url(api.api_url)

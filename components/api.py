@@ -86,6 +86,8 @@ class PartnerApiArgs:
     """Retention of the access log group."""
     access_log_group_name: str
     """Name of the access log group."""
+    support_phone: str
+    """The number customers are told to call when their question could not be passed on."""
 
 
 class PartnerApi(pulumi.ComponentResource):
@@ -115,6 +117,7 @@ class PartnerApi(pulumi.ComponentResource):
             environment={
                 ENV["table_name"]: args.table_name,
                 ENV["state_machine_arn"]: args.state_machine_arn,
+                ENV["support_phone"]: args.support_phone,
             },
             statements=pulumi.Output.all(
                 table("orchestrator"),
@@ -144,6 +147,7 @@ class PartnerApi(pulumi.ComponentResource):
                 ENV["intent_confidence_threshold"]: str(args.intent_confidence_threshold),
                 ENV["rate_limit_per_minute"]: str(args.rate_limit_per_minute),
                 ENV["allowed_origin"]: args.allowed_origin,
+                ENV["support_phone"]: args.support_phone,
             },
             statements=pulumi.Output.all(
                 table("intake"),

@@ -13,6 +13,7 @@ import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from handlers.models.messages import MAX_BRAND_CHARS
 from handlers.settings import Notifier, SmsMode
 
 # The retention values CloudWatch Logs accepts (PutRetentionPolicy).
@@ -30,6 +31,10 @@ def _retention(days: int) -> int:
 LogRetentionDays = Annotated[int, AfterValidator(_retention)]
 AwsRegion = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
 E164 = Annotated[str, Field(pattern=r"^\+[1-9]\d{7,14}$")]
+# What customers dial: a Korean number as people write it (1588-0000, 02-123-4567, 080-123-4567).
+SupportPhone = Annotated[str, Field(pattern=r"^(0\d{1,2}-\d{3,4}-\d{4}|1\d{3}-\d{4})$")]
+# The partner SMS starts with it; longer names would push the text past two SMS parts.
+BrandName = Annotated[str, Field(min_length=1, max_length=MAX_BRAND_CHARS, pattern=r"^\S(.*\S)?$")]
 
 
 class InvalidSettingError(pulumi.RunError):
@@ -68,6 +73,9 @@ class StackSettings(_Settings):
     seed_partner_phone: E164 | None = None
     deletion_protection: bool = False
     api_throttle: ApiThrottle = ApiThrottle()
+    brand_name: BrandName = "예약확인"
+    support_phone: SupportPhone = Field(description="the number customers and partners call for help")
+    """No default: the pages and the messages tell people to call it, so it must be a real number."""
 
 
 def _raw_values(config: pulumi.Config, aws_config: pulumi.Config) -> dict[str, Any]:

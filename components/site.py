@@ -75,9 +75,12 @@ def site_files(site_dir: Path) -> dict[str, Path]:
     return files
 
 
-def config_js(api_url: str) -> str:
+def config_js(api_url: str, brand_name: str, support_phone: str) -> str:
     """`site/config.js` as the pages read it (docs/contracts.md, "Site")."""
-    config = json.dumps({"apiBaseUrl": api_url.rstrip("/")}, ensure_ascii=False)
+    config = json.dumps(
+        {"apiBaseUrl": api_url.rstrip("/"), "brandName": brand_name, "supportPhone": support_phone},
+        ensure_ascii=False,
+    )
     return f"window.PARTNER_CONFIRM_CONFIG = {config};\n"
 
 
@@ -114,6 +117,10 @@ class StaticSiteArgs:
     """The API base URL, written to `config.js`."""
     region: str
     """The API's region, admitted by the CSP's connect-src."""
+    brand_name: str
+    """The service's name, shown by the pages (`config.js`)."""
+    support_phone: str
+    """The number the pages tell people to call (`config.js`)."""
     force_destroy: bool = True
     """Let `pulumi destroy` empty the bucket (off when the stack is deletion-protected)."""
 
@@ -282,7 +289,9 @@ class StaticSite(pulumi.ComponentResource):
             f"{name}-file-{CONFIG_JS}",
             bucket=bucket.id,
             key=CONFIG_JS,
-            content=pulumi.Output.from_input(args.api_url).apply(config_js),
+            content=pulumi.Output.from_input(args.api_url).apply(
+                lambda url: config_js(url, args.brand_name, args.support_phone)
+            ),
             content_type=CONTENT_TYPES[".js"],
             cache_control=cache_control(CONFIG_JS),
             opts=uploads,

@@ -51,6 +51,10 @@ class CallbackWorkflowArgs:
     """Retention of the workflow's execution log group."""
     log_group_name: str
     """`/aws/vendedlogs/states/...`: the prefix AWS needs for vended logs."""
+    brand_name: str
+    """The service's name: the partner SMS starts with it."""
+    support_phone: str
+    """The number customers are told to call when no answer came."""
 
 
 class CallbackWorkflow(pulumi.ComponentResource):
@@ -93,6 +97,7 @@ class CallbackWorkflow(pulumi.ComponentResource):
                 ENV["partner_wait_seconds"]: str(args.partner_wait_seconds),
                 ENV["sms_mode"]: args.sms_mode.value,
                 ENV["sms_region"]: args.sms_region,
+                ENV["brand_name"]: args.brand_name,
             },
             statements=pulumi.Output.all(*sms_statements),
             parent=self,
@@ -111,7 +116,7 @@ class CallbackWorkflow(pulumi.ComponentResource):
             "failure",
             defaults=args.defaults,
             description="Records a failed confirmation so the customer is still told",
-            environment={ENV["table_name"]: args.table_name},
+            environment={ENV["table_name"]: args.table_name, ENV["support_phone"]: args.support_phone},
             statements=pulumi.Output.all(table("failure")),
             parent=self,
         )
@@ -135,6 +140,8 @@ class CallbackWorkflow(pulumi.ComponentResource):
                 ENV["table_name"]: args.table_name,
                 ENV["notifier"]: args.notifier.value,
                 ENV["bedrock_model_id"]: args.bedrock_model_id,
+                ENV["brand_name"]: args.brand_name,
+                ENV["support_phone"]: args.support_phone,
             },
             statements=pulumi.Output.all(*notification_statements),
             parent=self,

@@ -56,6 +56,8 @@ ENV = {
     "bedrock_model_id": "BEDROCK_MODEL_ID",
     "rate_limit_per_minute": "RATE_LIMIT_PER_MINUTE",
     "allowed_origin": "ALLOWED_ORIGIN",
+    "brand_name": "BRAND_NAME",
+    "support_phone": "SUPPORT_PHONE",
 }
 
 
@@ -79,6 +81,8 @@ class Settings(BaseModel):
     bedrock_model_id: str | None = None
     rate_limit_per_minute: int = Field(default=100, ge=1)
     allowed_origin: str | None = None
+    brand_name: str | None = None  # the partner SMS starts with it
+    support_phone: str | None = None  # customers are told to call it when nobody answered
 
     def require(self, field: str) -> Any:
         """The value of a setting this function cannot work without."""

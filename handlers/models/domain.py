@@ -46,10 +46,14 @@ class Outcome(BaseModel):
 
     response: OutcomeKind
     alternativeTime: datetime | None = None  # the workflow JSON field name
+    note: str | None = None  # the partner's own words to the customer, if any
 
     def to_payload(self) -> dict[str, str | None]:
         time = self.alternativeTime.isoformat() if self.alternativeTime else None
-        return {"response": self.response, "alternativeTime": time}
+        payload: dict[str, str | None] = {"response": self.response, "alternativeTime": time}
+        if self.note is not None:
+            payload["note"] = self.note
+        return payload
 
 
 class NotificationSource(StrEnum):

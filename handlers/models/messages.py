@@ -7,6 +7,8 @@ from typing import Final
 
 from handlers.models.domain import OutcomeKind
 
+# The partner SMS starts with the brand: a longer one would push the text past two SMS parts.
+MAX_BRAND_CHARS: Final = 12
 KST: Final = timezone(timedelta(hours=9), "KST")  # Korea keeps no daylight saving time
 _WEEKDAYS: Final = "월화수목금토일"
 
@@ -38,6 +40,7 @@ FIELD_MESSAGES: Final[dict[str, str]] = {
     "token": "유효하지 않은 링크입니다.",
     "response": "응답은 수락(accept), 거절(reject), 대안 제시(alternative) 중 하나여야 합니다.",
     "alternativeTime": "대안 시간은 지금 이후 1년 이내의 날짜와 시간으로 입력해 주세요.",
+    "note": "고객에게 남기는 말은 200자까지 보낼 수 있습니다. 줄여서 다시 보내 주세요.",
 }
 MALFORMED_JSON: Final = "요청 본문이 올바른 JSON 형식이 아닙니다."
 TOO_LARGE: Final = "요청 본문이 너무 큽니다."

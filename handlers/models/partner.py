@@ -6,11 +6,19 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    model_validator,
+)
 
 from handlers.models.domain import PartnerAnswer
 from handlers.models.messages import KST
 
+MAX_NOTE_CHARS = 200
 _DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}")
 # A proposal further ahead is a typo, and dates near year 9999 cannot even be shown in Korea time.
 MAX_ALTERNATIVE_AHEAD_SECONDS = 366 * 24 * 3600
@@ -23,12 +31,22 @@ def _date_time_text(value: Any) -> Any:
     return value
 
 
+def _blank_is_none(value: str | None) -> str | None:
+    return value or None
+
+
 class RespondRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     token: Annotated[str, StringConstraints(max_length=64)]
     response: PartnerAnswer
     alternativeTime: Annotated[datetime | None, BeforeValidator(_date_time_text)] = None
+    # The partner's own words to the customer, trimmed; a longer note is refused, never cut.
+    note: Annotated[
+        str | None,
+        StringConstraints(strip_whitespace=True, max_length=MAX_NOTE_CHARS),
+        AfterValidator(_blank_is_none),
+    ] = None
 
     @model_validator(mode="after")
     def _alternative_needs_time(self) -> RespondRequest:

@@ -23,6 +23,9 @@ class RequestView(BaseModel):
     intent: str
     intentSource: str
     reservationNumber: str
+    customerQuery: str  # the customer's own question, as sent
+    partnerName: str | None = None  # the business, once the reservation is found
+    partnerNote: str | None = None  # the partner's own words with the answer, if any
     failureReason: str | None = None
     # When the partner's link expires (ISO 8601 UTC), once the SMS is sent; the wait ends then.
     partnerDeadline: str | None = None

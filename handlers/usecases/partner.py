@@ -98,14 +98,14 @@ def respond(
     proposed = body.answer_time()
     if proposed is not None and not now < proposed.timestamp() <= now + MAX_ALTERNATIVE_AHEAD_SECONDS:
         raise InvalidInputError("alternativeTime", FIELD_MESSAGES["alternativeTime"])
-    outcome = Outcome(response=body.response.value, alternativeTime=proposed)
+    outcome = Outcome(response=body.response.value, alternativeTime=proposed, note=body.note)
     answer = outcome.to_payload()
     store.claim_answer(digest, str(item["requestId"]), answer, now, answer)
     count(ANSWER_METRICS[body.response])
     created_ms = item.get("requestCreatedAt")
     if isinstance(created_ms, int):
         measure("TimeToAnswer", max(0.0, now - created_ms / 1000), MetricUnit.Seconds)
-    logger().info("partner answered", extra={"answer": body.response.value})
+    logger().info("partner answered", extra={"answer": body.response.value, "note": body.note is not None})
     try:
         workflow.complete(str(item["taskToken"]), answer)
     except CallbackClosedError as exc:

@@ -43,12 +43,17 @@ def view(request_id: str, *, store: Store) -> RequestView:
         if event["eventType"] == Status.SMS_SENT.value and details.get("linkExpiresAt") is not None:
             partner_deadline = iso_ms(int(details["linkExpiresAt"]) * 1000)
     notification = request.get("notification")
+    answer = request.get("partnerResponse")
+    note = answer.get("note") if isinstance(answer, dict) else None
     return RequestView(
         requestId=request_id,
         status=str(request["status"]),
         intent=str(request.get("intent", "")),
         intentSource=str(request.get("intentSource", "")),
         reservationNumber=str(request.get("reservationNumber", "")),
+        customerQuery=str(request.get("query", "")),
+        partnerName=request.get("partnerName"),
+        partnerNote=note if isinstance(note, str) else None,
         failureReason=request.get("failureReason"),
         partnerDeadline=partner_deadline,
         events=timeline,

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from components.site import config_js
+
 SITE = Path(__file__).resolve().parents[2] / "site"
 PAGES = ("index.html", "confirm.html")  # the pages with a form and scripts
 ALL_PAGES = (*PAGES, "404.html")
 BUDGET_BYTES = 50 * 1024
-# config.js is generated at deploy time: one line with the API URL.
-CONFIG_JS_BYTES = len(
-    'window.PARTNER_CONFIRM_CONFIG = {"apiBaseUrl": "https://abcdefghij.execute-api.ap-northeast-2.amazonaws.com"};\n'
-)
+# config.js is generated at deploy time: one line with the API URL, the brand and the support phone.
+LONG_API_URL = "https://abcdefghij.execute-api.ap-northeast-2.amazonaws.com"
+CONFIG_JS_BYTES = len(config_js(LONG_API_URL, "예약확인센터", "1588-0000").encode())
 
 
 class Page(HTMLParser):

@@ -44,6 +44,8 @@ def test_the_site_and_its_config_are_served(client: LocalClient) -> None:
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
     assert f'"apiBaseUrl": "{client.base_url}/api"' in config.text
+    # The dev stack's settings, as the pages show them.
+    assert '"brandName": "예약확인센터(개발)", "supportPhone": "1588-0000"' in config.text
 
 
 def test_a_partner_link_serves_the_partner_page_without_referrer(client: LocalClient) -> None:

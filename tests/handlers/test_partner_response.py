@@ -166,10 +166,49 @@ def test_local_time_without_zone_means_korea_time(flow, aws_client):
     assert json.loads(calls[0]["output"])["alternativeTime"].endswith("+09:00")
 
 
+def test_a_note_is_trimmed_stored_with_the_answer_and_passed_to_the_workflow(flow, aws_client):
+    request_id, token = flow.texted()
+    calls = []
+    aws_client("stepfunctions").meta.events.register(
+        "provide-client-params.sfn.SendTaskSuccess", lambda params, **_: calls.append(params)
+    )
+    with _stub_callback(aws_client, None):
+        answer = flow.respond({"token": token, "response": "reject", "note": "\n 8시는 만석, 8시 반 가능 \t"})
+    assert answer["statusCode"] == 200
+    assert json.loads(calls[0]["output"])["note"] == "8시는 만석, 8시 반 가능"
+    assert flow.request_item(request_id)["partnerResponse"]["note"] == "8시는 만석, 8시 반 가능"
+
+
+@pytest.mark.parametrize("note", ["", "   ", None])
+def test_a_blank_note_is_no_note(flow, aws_client, note):
+    request_id, token = flow.texted()
+    with _stub_callback(aws_client, None):
+        assert flow.respond({"token": token, "response": "accept", "note": note})["statusCode"] == 200
+    assert "note" not in flow.request_item(request_id)["partnerResponse"]
+
+
+def test_a_note_of_200_characters_is_taken_whole(flow, aws_client):
+    request_id, token = flow.texted()
+    note = "가" * 200
+    with _stub_callback(aws_client, None):
+        assert flow.respond({"token": token, "response": "accept", "note": f" {note} "})["statusCode"] == 200
+    assert flow.request_item(request_id)["partnerResponse"]["note"] == note
+
+
+def test_a_note_over_200_characters_is_refused_never_cut(flow):
+    request_id, token = flow.texted()
+    answer = flow.respond({"token": token, "response": "accept", "note": "가" * 201})
+    body = _body(answer)
+    assert (answer["statusCode"], body["error"], body["field"]) == (400, "BAD_REQUEST", "note")
+    assert "200자" in body["message"]
+    assert flow.request_item(request_id)["status"] == "SMSSent"  # nothing claimed: the partner can shorten it
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"response": "maybe"}, "response"),
+        ({"response": "accept", "note": 42}, "note"),
         ({"response": "alternative"}, "alternativeTime"),
         ({"response": "alternative", "alternativeTime": "next tuesday"}, "alternativeTime"),
         ({"response": "alternative", "alternativeTime": "2020-01-01T10:00:00+09:00"}, "alternativeTime"),

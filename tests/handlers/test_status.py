@@ -24,6 +24,9 @@ def test_status_answers_the_contract_fields(flow):
         "intent",
         "intentSource",
         "reservationNumber",
+        "customerQuery",
+        "partnerName",
+        "partnerNote",
         "failureReason",
         "partnerDeadline",
         "events",
@@ -31,6 +34,23 @@ def test_status_answers_the_contract_fields(flow):
     }
     assert (body["requestId"], body["notification"], body["failureReason"]) == (request_id, None, None)
     assert body["partnerDeadline"] is None  # no SMS yet, so no deadline
+    assert body["customerQuery"] == "예약 날짜를 다음 주 토요일로 바꿀 수 있을까요?"
+    assert (body["partnerName"], body["partnerNote"]) == (None, None)  # the reservation is not looked up yet
+
+
+def test_status_names_the_business_once_the_reservation_is_found(flow):
+    body = _body(flow.status(flow.orchestrated()))
+    assert body["partnerName"] == "한강 게스트하우스"
+    assert body["partnerNote"] is None
+
+
+def test_status_shows_the_partners_note_as_written(flow, aws_client):
+    request_id, token = flow.texted()
+    stub = Stubber(aws_client("stepfunctions"))
+    stub.add_response("send_task_success", {}, {"taskToken": ANY, "output": ANY})
+    with stub:
+        flow.respond({"token": token, "response": "reject", "note": "  8시는 만석, 8시 반 가능  "})
+    assert _body(flow.status(request_id))["partnerNote"] == "8시는 만석, 8시 반 가능"
 
 
 def test_partner_deadline_is_the_link_expiry_once_texted(flow):

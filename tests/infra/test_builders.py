@@ -200,10 +200,10 @@ def test_access_log_never_records_the_path() -> None:
 # --- site ---------------------------------------------------------------------------------------------------
 
 
-def test_config_js_sets_the_api_base_url_without_trailing_slash() -> None:
-    assert (
-        config_js("https://api.example/")
-        == 'window.PARTNER_CONFIRM_CONFIG = {"apiBaseUrl": "https://api.example"};\n'
+def test_config_js_sets_the_api_base_url_without_trailing_slash_the_brand_and_the_support_phone() -> None:
+    assert config_js("https://api.example/", "예약확인센터", "1588-0000") == (
+        'window.PARTNER_CONFIRM_CONFIG = {"apiBaseUrl": "https://api.example", '
+        '"brandName": "예약확인센터", "supportPhone": "1588-0000"};\n'
     )
 
 
@@ -297,7 +297,13 @@ def test_stack_files_load_into_settings(stack: str) -> None:
 
 
 def test_unset_settings_take_the_documented_defaults() -> None:
-    settings = _settings({"aws:region": "ap-northeast-2", "partner-confirm:powertoolsLayerVersion": "27"})
+    settings = _settings(
+        {
+            "aws:region": "ap-northeast-2",
+            "partner-confirm:powertoolsLayerVersion": "27",
+            "partner-confirm:supportPhone": "1588-0000",
+        }
+    )
 
     assert (settings.sms_region, settings.partner_wait_seconds, settings.rate_limit_per_minute) == (
         "ap-northeast-1",
@@ -305,6 +311,7 @@ def test_unset_settings_take_the_documented_defaults() -> None:
         100,
     )
     assert settings.own_sms_preferences is False
+    assert settings.brand_name == "예약확인"
 
 
 @pytest.mark.parametrize(
@@ -315,12 +322,21 @@ def test_unset_settings_take_the_documented_defaults() -> None:
         ("partner-confirm:logRetentionDays", "10"),
         ("partner-confirm:apiThrottle", '{"rateLimit": 0, "burstLimit": 10}'),
         ("partner-confirm:seedPartnerPhone", "010-1234-5678"),
+        ("partner-confirm:supportPhone", "call us"),
+        ("partner-confirm:brandName", "아주 길고 긴 여행 예약 플랫폼 이름"),
     ],
 )
 def test_a_bad_value_fails_with_the_setting_named(key: str, value: str) -> None:
     config = {**stack_config("dev"), key: value}
 
     with pytest.raises(InvalidSettingError, match=re.escape(key)):
+        _settings(config)
+
+
+def test_a_missing_support_phone_is_named() -> None:
+    config = {k: v for k, v in stack_config("dev").items() if k != "partner-confirm:supportPhone"}
+
+    with pytest.raises(InvalidSettingError, match="partner-confirm:supportPhone"):
         _settings(config)
 
 

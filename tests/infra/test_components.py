@@ -160,6 +160,8 @@ def workflow_args(**overrides: Any) -> CallbackWorkflowArgs:
         "account_id": ACCOUNT,
         "log_retention_days": 30,
         "log_group_name": "/aws/vendedlogs/states/partner-confirm-test",
+        "brand_name": "예약확인센터",
+        "support_phone": "1588-0000",
     }
     return CallbackWorkflowArgs(**{**values, **overrides})
 
@@ -222,6 +224,14 @@ def test_sms_sender_gets_link_settings_and_a_secret_generated_key() -> None:
     assert built.outputs["keySecret"] is True
     assert is_secret(built.raw_inputs("workflow-sms-sender")["environment"])
     assert built.inputs("workflow-link-signing-key")["length"] == 32
+    assert variables["BRAND_NAME"] == "예약확인센터"
+
+
+@pytest.mark.parametrize("function", ["workflow-failure", "workflow-notification"])
+def test_functions_that_write_customer_messages_know_the_support_phone(function: str) -> None:
+    variables = build_workflow().inputs(function)["environment"]["variables"]
+
+    assert variables["SUPPORT_PHONE"] == "1588-0000"
 
 
 @pytest.mark.parametrize(("mode", "texts"), [(SmsMode.SNS, True), (SmsMode.LOG, False)])
@@ -303,6 +313,7 @@ def build_api() -> Built:
                 throttle_burst_limit=50,
                 log_retention_days=14,
                 access_log_group_name="/aws/apigateway/partner-confirm-test",
+                support_phone="1588-0000",
             ),
         )
         return {"url": api.api_url}
@@ -349,6 +360,7 @@ def test_intake_hands_over_to_the_orchestrator_only() -> None:
     invoke = [s for s in policy_of(built, "api-intake-policy") if s["Action"] == ["lambda:InvokeFunction"]]
 
     assert intake["ORCHESTRATOR_FUNCTION"] == "api-orchestrator-0a1b2c3"
+    assert intake["SUPPORT_PHONE"] == "1588-0000"
     assert invoke == [
         {
             "Sid": "HandOver",
@@ -436,6 +448,8 @@ def build_site(site_dir: Path) -> Built:
                 site_dir=site_dir,
                 api_url="https://a1b2c3d4e5.execute-api.ap-northeast-2.amazonaws.com",
                 region=REGION,
+                brand_name="예약확인센터",
+                support_phone="1588-0000",
             ),
         )
         return {"origin": site.origin, "links": site.partner_link_base, "bucket": site.bucket_name}
@@ -533,7 +547,8 @@ def test_every_site_file_is_uploaded_with_its_type_and_config_js_is_generated(si
     assert objects["index.html"]["contentType"] == "text/html; charset=utf-8"
     assert objects["assets/app.css"]["contentType"] == "text/css; charset=utf-8"
     assert objects["config.js"]["content"] == (
-        'window.PARTNER_CONFIRM_CONFIG = {"apiBaseUrl": "https://a1b2c3d4e5.execute-api.ap-northeast-2.amazonaws.com"};\n'
+        'window.PARTNER_CONFIRM_CONFIG = {"apiBaseUrl": "https://a1b2c3d4e5.execute-api.ap-northeast-2.amazonaws.com",'
+        ' "brandName": "예약확인센터", "supportPhone": "1588-0000"};\n'
     )
 
 
