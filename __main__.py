@@ -79,6 +79,7 @@ workflow = CallbackWorkflow(
         log_group_name=f"/aws/vendedlogs/states/{prefix}",
         brand_name=settings.brand_name,
         support_phone=settings.support_phone,
+        sweep_margin_seconds=settings.sweep_margin_seconds,
     ),
 )
 api = PartnerApi(

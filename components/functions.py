@@ -25,6 +25,7 @@ FUNCTION_KEYS: Final = (
     "timeout",
     "failure",
     "notification",
+    "sweeper",
 )
 
 # Retries for asynchronous invokes, from the seed's retry policy. `orchestrator` is invoked asynchronously
@@ -39,6 +40,7 @@ ASYNC_RETRIES: Final[dict[str, int]] = {
     "timeout": 0,
     "failure": 2,  # the last chance to end an abandoned request: a throttled write must not lose it
     "notification": 0,  # falls back to the built-in template instead
+    "sweeper": 0,  # the next scheduled sweep is the retry
 }
 
 RUNTIME: Final = "python3.13"

@@ -51,7 +51,7 @@ class TableAccess:
 # item, so its `Put`/`Update`/`Delete` parts need PutItem/UpdateItem/DeleteItem (only the SMS sender
 # deletes: a resent link replaces the unsent one; no function condition-checks an item). A refused write
 # that hands back the item (`ReturnValuesOnConditionCheckFailure`) reads it, so every writer may GetItem.
-# Only the orchestrator queries an index (GSI1, the reservation lookup); GSI2 is for operators.
+# The orchestrator queries GSI1 (the reservation lookup); the sweeper queries GSI2 (requests by status).
 TABLE_ACCESS: Final[dict[str, TableAccess]] = {
     "intake": TableAccess((GET, PUT, UPDATE)),
     "orchestrator": TableAccess((GET, QUERY, PUT, UPDATE), indexes=("GSI1",)),
@@ -61,6 +61,8 @@ TABLE_ACCESS: Final[dict[str, TableAccess]] = {
     "timeout": TableAccess((GET, PUT, UPDATE)),
     "failure": TableAccess((GET, PUT, UPDATE)),
     "notification": TableAccess((GET, UPDATE)),
+    # Finds open requests by status and age (GSI2), then ends them like the workflow's handlers do.
+    "sweeper": TableAccess((GET, QUERY, PUT, UPDATE), indexes=("GSI2",)),
 }
 XRAY: Final = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 STATE_MACHINE_XRAY: Final = (*XRAY, "xray:GetSamplingRules", "xray:GetSamplingTargets")

@@ -34,6 +34,7 @@ class MetricNames:
     timeout: str = "PartnerTimeout"
     notification_model: str = "NotificationFromModel"
     notification_template: str = "NotificationFromTemplate"
+    stuck_request_ended: str = "StuckRequestEnded"
 
 
 METRICS: Final = MetricNames()
@@ -55,6 +56,8 @@ class AlarmThresholds:
     """Texts that could not be sent in 5 minutes."""
     dynamodb_throttles: int = 1
     """Throttled reads and writes on the table in 5 minutes."""
+    stuck_requests: int = 1
+    """Requests the sweeper had to end in 5 minutes: any is a bug to look at."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,6 +173,11 @@ def _widgets(values: Resolved) -> list[dict[str, Any]]:
             stat="p50",
         ),
         _widget("Partner timeouts", [_custom(ns, m.timeout, "timeouts")], region=region),
+        _widget(
+            "Stuck requests ended by the sweeper (any is a bug)",
+            [_custom(ns, m.stuck_request_ended, "ended", color="#d62728")],
+            region=region,
+        ),
         _widget(
             "Notification source",
             [_custom(ns, m.notification_model, "model"), _custom(ns, m.notification_template, "template")],
@@ -381,6 +389,16 @@ class _Alarms:
             limits.sms_failures,
             namespace=args.namespace,
             metric_name=args.metrics.sms_failed,
+            dimensions={"service": SERVICE},
+            statistic="Sum",
+            period=PERIOD,
+        )
+        self._alarm(
+            "stuck-requests",
+            "The sweeper ended requests the workflow left open past their wait: a bug to look at.",
+            limits.stuck_requests,
+            namespace=args.namespace,
+            metric_name=args.metrics.stuck_request_ended,
             dimensions={"service": SERVICE},
             statistic="Sum",
             period=PERIOD,

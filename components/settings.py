@@ -76,6 +76,9 @@ class StackSettings(_Settings):
     brand_name: BrandName = "예약확인"
     support_phone: SupportPhone = Field(description="the number customers and partners call for help")
     """No default: the pages and the messages tell people to call it, so it must be a real number."""
+    # issue 11: a request still open this long after its partner wait is ended by the sweeper.
+    sweep_margin_seconds: int = Field(default=120, ge=1, le=3600)
+    retention_days: int = Field(default=90, ge=1, le=3650)
 
 
 def _raw_values(config: pulumi.Config, aws_config: pulumi.Config) -> dict[str, Any]:

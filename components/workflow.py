@@ -55,6 +55,10 @@ class CallbackWorkflowArgs:
     """The service's name: the partner SMS starts with it."""
     support_phone: str
     """The number customers are told to call when no answer came."""
+    sweep_margin_seconds: int
+    """The sweeper ends a request still open this long after its partner wait."""
+    sweep_schedule: str = "rate(5 minutes)"
+    """When EventBridge Scheduler runs the sweeper."""
 
 
 class CallbackWorkflow(pulumi.ComponentResource):
@@ -146,7 +150,22 @@ class CallbackWorkflow(pulumi.ComponentResource):
             statements=pulumi.Output.all(*notification_statements),
             parent=self,
         )
-        self.functions = {f.key: f for f in (sms_sender, timeout, failure, notification)}
+        sweeper = deploy_function(
+            name,
+            "sweeper",
+            defaults=args.defaults,
+            description="Ends requests still open long after their partner wait (the workflow's safety net)",
+            environment={
+                ENV["table_name"]: args.table_name,
+                ENV["partner_wait_seconds"]: str(args.partner_wait_seconds),
+                ENV["sweep_margin_seconds"]: str(args.sweep_margin_seconds),
+                ENV["support_phone"]: args.support_phone,
+            },
+            statements=pulumi.Output.all(table("sweeper")),
+            parent=self,
+        )
+        self._schedule(name, args, sweeper)
+        self.functions = {f.key: f for f in (sms_sender, timeout, failure, notification, sweeper)}
 
         if args.own_sms_preferences:
             aws.sns.SmsPreferences(
@@ -221,4 +240,40 @@ class CallbackWorkflow(pulumi.ComponentResource):
                 "stateMachineArn": self.state_machine_arn,
                 "functionNames": self.function_names,
             }
+        )
+
+    def _schedule(self, name: str, args: CallbackWorkflowArgs, sweeper: DeployedFunction) -> None:
+        """EventBridge Scheduler invokes the sweeper with a role that may invoke that function only."""
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-sweep-schedule-role",
+            description="partner-confirm sweep schedule",
+            assume_role_policy=pulumi.Output.json_dumps(
+                pulumi.Output.from_input(args.account_id).apply(
+                    lambda account: iam.assume_role_policy("scheduler.amazonaws.com", account)
+                )
+            ),
+            opts=child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-sweep-schedule-policy",
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                sweeper.arn.apply(lambda arn: iam.policy([iam.invoke_statement([arn], sid="InvokeSweeper")]))
+            ),
+            opts=child,
+        )
+        aws.scheduler.Schedule(
+            f"{name}-sweep-schedule",
+            description="Ends requests a workflow left open past their partner wait",
+            schedule_expression=args.sweep_schedule,
+            flexible_time_window={"mode": "OFF"},
+            target={
+                "arn": sweeper.arn,
+                "role_arn": role.arn,
+                "input": "{}",
+                # A missed sweep is made up by the next one five minutes later.
+                "retry_policy": {"maximum_retry_attempts": 0, "maximum_event_age_in_seconds": 300},
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )

@@ -58,6 +58,9 @@ ENV = {
     "allowed_origin": "ALLOWED_ORIGIN",
     "brand_name": "BRAND_NAME",
     "support_phone": "SUPPORT_PHONE",
+    # issue 11: the sweeper's margin past the partner wait, and how long request data is kept (TTL).
+    "sweep_margin_seconds": "SWEEP_MARGIN_SECONDS",
+    "retention_days": "RETENTION_DAYS",
 }
 
 
@@ -83,6 +86,8 @@ class Settings(BaseModel):
     allowed_origin: str | None = None
     brand_name: str | None = None  # the partner SMS starts with it
     support_phone: str | None = None  # customers are told to call it when nobody answered
+    sweep_margin_seconds: int = Field(default=120, ge=1, le=3600)
+    retention_days: int = Field(default=90, ge=1, le=3650)
 
     def require(self, field: str) -> Any:
         """The value of a setting this function cannot work without."""

@@ -1,6 +1,7 @@
 """`python -m local`: deploy the Pulumi program onto an embedded AWS emulator and serve it on one port.
 
-Environment: PORT (default 8000), PARTNER_WAIT_SECONDS (default: the stack's setting).
+Environment: PORT (default 8000), PARTNER_WAIT_SECONDS and SWEEP_MARGIN_SECONDS (default: the stack's
+settings), SWEEP_SECONDS (how often the declared schedules run here; default 30).
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the rest
 
     wait = os.environ.get("PARTNER_WAIT_SECONDS")
+    margin = os.environ.get("SWEEP_MARGIN_SECONDS")
     started = time.monotonic()
     _say("starting the embedded AWS emulator (moto)…")
 
@@ -120,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     serving.start()
 
     runner = None
+    schedules = None
     try:
         from local.deploy import deploy
         from local.lambdas import LambdaRunner
@@ -131,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         overrides = {"aws:region": REGION, "smsMode": "sns"}
         if wait:
             overrides["partnerWaitSeconds"] = wait
+        if margin:
+            overrides["sweepMarginSeconds"] = margin
         deployment = deploy(
             args.project.resolve(),
             stack=args.stack,
@@ -142,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         _shared_function_environment(deployment.functions.values())
         runner = LambdaRunner(deployment)
         system.activate(deployment, runner)
+        from local.schedules import SchedulePlayer, sweep_seconds
+
+        schedules = SchedulePlayer(deployment, runner, sweep_seconds())
+        schedules.start()
         system.reset_counts()
         system.ready = True
         _print_ready(base_url, deployment, time.monotonic() - started)
@@ -157,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         _say("stopping…")
+        if schedules is not None:
+            schedules.stop()
         server.shutdown()
         server.server_close()
         if runner is not None:

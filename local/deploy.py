@@ -91,6 +91,16 @@ class LocalPermission:
 
 
 @dataclass
+class LocalSchedule:
+    """An EventBridge Scheduler schedule the runtime plays itself (see `local/schedules.py`)."""
+
+    name: str
+    expression: str
+    target_arn: str
+    input: str
+
+
+@dataclass
 class SiteObject:
     bucket: str
     key: str
@@ -109,6 +119,7 @@ class Deployment:
     integrations: dict[str, LocalIntegration] = field(default_factory=dict)
     routes: list[LocalRoute] = field(default_factory=list)
     permissions: list[LocalPermission] = field(default_factory=list)
+    schedules: list[LocalSchedule] = field(default_factory=list)
     objects: dict[tuple[str, str], SiteObject] = field(default_factory=dict)
     distributions: list[dict[str, Any]] = field(default_factory=list)
     response_headers_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -191,6 +202,7 @@ class LocalCloud(pulumi.runtime.Mocks):
             "aws:lambda/function:Function": self._function,
             "aws:lambda/permission:Permission": self._permission,
             "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": self._invoke_config,
+            "aws:scheduler/schedule:Schedule": self._schedule,
             "aws:apigatewayv2/api:Api": self._api,
             "aws:apigatewayv2/stage:Stage": self._stage,
             "aws:apigatewayv2/integration:Integration": self._integration,
@@ -377,6 +389,23 @@ class LocalCloud(pulumi.runtime.Mocks):
         if destination:
             function.on_failure = str(destination)
         return function.name, inputs
+
+    def _schedule(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        target = inputs.get("target") or {}
+        arn = str(target.get("arn", ""))
+        if arn.rsplit(":", 1)[-1] not in self.deployment.functions:
+            raise DeploymentError(f"schedule '{name}' targets {arn!r}, not a function the program declared")
+        physical = self._name(name, inputs)
+        self.deployment.schedules.append(
+            LocalSchedule(
+                physical, str(inputs.get("scheduleExpression", "")), arn, str(target.get("input") or "{}")
+            )
+        )
+        return physical, {
+            **inputs,
+            "name": physical,
+            "arn": self._arn("scheduler", f"schedule/default/{physical}"),
+        }
 
     def _permission(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         self.deployment.permissions.append(

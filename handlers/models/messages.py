@@ -19,6 +19,8 @@ RESERVATION_NOT_FOUND: Final = (
 )
 SMS_FAILED: Final = "파트너에게 확인 문자를 보내지 못했습니다."
 WORKFLOW_FAILED: Final = "요청을 처리하는 중 문제가 발생했습니다."
+# The sweeper's reason for a request that never reached its partner (issue 11).
+NOT_DELIVERED: Final = "요청을 처리하는 중 문제가 생겨 파트너에게 문의를 전달하지 못했습니다."
 
 ERROR_MESSAGES: Final[dict[str, str]] = {
     "BAD_REQUEST": "요청 형식이 올바르지 않습니다.",

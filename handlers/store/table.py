@@ -8,7 +8,7 @@ domain answer (or `False`), never a raw `ConditionalCheckFailedException`. Statu
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from handlers.models.domain import ANSWERABLE, Status
 from handlers.models.errors import RateLimitedError, TokenUsedError, WaitEndedError
 from handlers.store import keys
-from handlers.store.schema import GSI1, GSI1_PARTITION, GSI1_SORT
+from handlers.store.schema import GSI1, GSI1_PARTITION, GSI1_SORT, GSI2, GSI2_PARTITION, GSI2_SORT
 
 TRANSACT_ATTEMPTS = 3
 CONFLICT_BACKOFF_SECONDS = 0.02
@@ -197,6 +197,24 @@ class Store:
         found = answer.get("Items") or []
         return from_dynamo(found[0]) if found else None
 
+    def requests_created_before(self, status: Status, before_ms: int) -> Iterator[Item]:
+        """Requests in `status` created before `before_ms`, oldest first: one paginated Query on GSI2."""
+        start: dict[str, Any] = {}
+        while True:
+            page = self._client.query(
+                TableName=self._table,
+                IndexName=GSI2,
+                KeyConditionExpression="#status = :status AND #created < :before",
+                ExpressionAttributeNames={"#status": GSI2_PARTITION, "#created": GSI2_SORT},
+                ExpressionAttributeValues=to_dynamo({":status": status.value, ":before": before_ms}),
+                **start,
+            )
+            for raw in page.get("Items", []):
+                yield from_dynamo(raw)
+            if "LastEvaluatedKey" not in page:
+                return
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
     def assign_partner(self, request_id: str, partner: Mapping[str, Any], now_ms: int) -> bool:
         """Copy the reservation's partner onto a request still `Created`; False if it moved on."""
         names = {f"#f{i}": name for i, name in enumerate(partner)}
@@ -242,7 +260,7 @@ class Store:
             sets.append("failureReason = :reason")
             values[":reason"] = failure_reason
         if notification is not None:
-            sets.append("notification = :notification")
+            sets.append("notification = if_not_exists(notification, :notification)")
             values[":notification"] = dict(notification)
         actions = [
             {

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from e2e_client import HANGUL, LocalClient
+from e2e_client import HANGUL, LocalClient, emulator_client
 
 from local.testing import running_system
 
@@ -15,11 +17,14 @@ pytestmark = pytest.mark.e2e
 # Long enough to answer in time on a loaded machine, short enough to watch a wait run out.
 WAIT_SECONDS = 10
 FLOW_TIMEOUT = 60.0
+SWEEP_SECONDS = 2  # the declared sweep schedule, played this often here
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[LocalClient]:
-    with running_system(wait_seconds=WAIT_SECONDS) as base_url:
+    with running_system(
+        wait_seconds=WAIT_SECONDS, extra_env={"SWEEP_SECONDS": str(SWEEP_SECONDS)}
+    ) as base_url:
         yield LocalClient(base_url)
 
 
@@ -94,6 +99,31 @@ def test_no_answer_ends_in_timeout_and_still_notifies_the_customer(
 
     assert final["status"] == "Timeout"
     assert HANGUL.search(final["notification"]["message"])
+
+
+def test_the_played_sweep_schedule_ends_a_request_left_open_long_past_its_wait(client: LocalClient) -> None:
+    # As if its workflow had died an hour ago with the partner texted.
+    request_id = str(uuid.uuid4())
+    an_hour_ago = int((time.time() - 3600) * 1000)
+    emulator_client(client.base_url, "dynamodb").put_item(
+        TableName=client.outputs()["tableName"],
+        Item={
+            "PK": {"S": f"REQ#{request_id}"},
+            "SK": {"S": "METADATA"},
+            "requestId": {"S": request_id},
+            "status": {"S": "SMSSent"},
+            "createdAt": {"N": str(an_hour_ago)},
+            "smsSentAt": {"N": str(an_hour_ago)},
+            "reservationNumber": {"S": "RSV-20261205-001"},
+        },
+    )
+
+    final = client.wait_for_notification(request_id, timeout=SWEEP_SECONDS * 5 + 30)
+
+    assert final["status"] == "Timeout"
+    assert final["notification"]["source"] == "template"
+    assert HANGUL.search(final["notification"]["message"])
+    assert [e["type"] for e in final["events"]] == ["Timeout"]
 
 
 def test_an_answer_after_the_wait_gets_410(

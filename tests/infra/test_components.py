@@ -131,7 +131,12 @@ def test_bot_role_is_trusted_by_lex_only() -> None:
 
 
 @pytest.mark.parametrize(
-    ("build", "role"), [(lambda: build_bot(), "bot-role"), (lambda: build_workflow(), "workflow-role")]
+    ("build", "role"),
+    [
+        (lambda: build_bot(), "bot-role"),
+        (lambda: build_workflow(), "workflow-role"),
+        (lambda: build_workflow(), "workflow-sweep-schedule-role"),
+    ],
 )
 def test_service_roles_serve_only_this_accounts_resources(build: Any, role: str) -> None:
     (trust,) = json.loads(build().inputs(role)["assumeRolePolicy"])["Statement"]
@@ -162,6 +167,7 @@ def workflow_args(**overrides: Any) -> CallbackWorkflowArgs:
         "log_group_name": "/aws/vendedlogs/states/partner-confirm-test",
         "brand_name": "예약확인센터",
         "support_phone": "1588-0000",
+        "sweep_margin_seconds": 120,
     }
     return CallbackWorkflowArgs(**{**values, **overrides})
 
@@ -208,6 +214,44 @@ def test_workflow_role_may_invoke_exactly_its_four_functions() -> None:
     assert sorted(arn.rsplit(":", 1)[-1] for arn in invoke["Resource"]) == sorted(
         f"workflow-{key}-0a1b2c3" for key in ("sms-sender", "timeout", "failure", "notification")
     )
+
+
+def test_workflow_role_may_end_a_request_on_its_table_only() -> None:
+    (table,) = [
+        s for s in policy_of(build_workflow(), "workflow-policy") if s.get("Sid") == "EndStrandedRequests"
+    ]
+
+    assert (table["Action"], table["Resource"]) == (["dynamodb:UpdateItem"], [TABLE_ARN])
+
+
+def test_the_sweeper_runs_every_five_minutes_through_a_role_that_invokes_only_it() -> None:
+    built = build_workflow()
+    (schedule,) = built.of_type("aws:scheduler/schedule:Schedule")
+    sweeper_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:workflow-sweeper-0a1b2c3"
+
+    assert schedule["scheduleExpression"] == "rate(5 minutes)"
+    assert schedule["flexibleTimeWindow"] == {"mode": "OFF"}
+    assert schedule["target"]["arn"] == sweeper_arn
+    (trust,) = json.loads(built.inputs("workflow-sweep-schedule-role")["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert policy_of(built, "workflow-sweep-schedule-policy") == [
+        {
+            "Sid": "InvokeSweeper",
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunction"],
+            "Resource": [sweeper_arn],
+        }
+    ]
+
+
+def test_the_sweeper_queries_only_the_status_index_and_knows_the_wait_and_margin() -> None:
+    built = build_workflow(partner_wait_seconds=240, sweep_margin_seconds=90)
+    variables = built.inputs("workflow-sweeper")["environment"]["variables"]
+    (table,) = [s for s in policy_of(built, "workflow-sweeper-policy") if s.get("Sid") == "Table"]
+
+    assert (variables["PARTNER_WAIT_SECONDS"], variables["SWEEP_MARGIN_SECONDS"]) == ("240", "90")
+    assert table["Resource"] == [TABLE_ARN, f"{TABLE_ARN}/index/GSI2"]
+    assert "dynamodb:Query" in table["Action"]
 
 
 def test_sms_sender_gets_link_settings_and_a_secret_generated_key() -> None:

@@ -208,6 +208,7 @@ def test_alarms_cover_what_needs_a_person() -> None:
         "monitoring-api-5xx",
         "monitoring-sms-failures",
         "monitoring-dynamodb-throttles",
+        "monitoring-stuck-requests",
     }
 
 

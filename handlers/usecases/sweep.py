@@ -1,0 +1,92 @@
+"""The safety net under the workflow: end every request still open long after its partner wait.
+
+A request is stuck when it is still `Created`, `SMSSent` or `Opened` longer than the partner wait plus a
+margin after it started waiting (its SMS claim, or its creation when nothing was claimed): by then a
+workflow running correctly has ended it. The sweeper ends it as `Timeout` when the SMS went out (the
+partner had the link and did not answer) and as `Failed` otherwise, with the built-in message.
+
+It never fights a workflow: every write is conditional on the status the sweeper saw, so whichever of the
+two ends the request first wins, and the other finds it ended (the workflow's handlers then hand on the
+outcome, and its notification step keeps the message already stored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from handlers import clock as wall_clock
+from handlers.models.domain import Status
+from handlers.models.messages import NOT_DELIVERED
+from handlers.observability import count, logger
+from handlers.store.table import Store
+from handlers.usecases.notify import template_notification
+
+OPEN_STATUSES = (Status.CREATED, Status.SMS_SENT, Status.OPENED)
+# Leave the last seconds of the invocation alone: a sweep cut off half way only waits for the next one.
+RESERVE_MS = 5_000
+
+
+def started_waiting_ms(request: Mapping[str, Any]) -> int:
+    """When the partner wait began at the latest: the SMS claim, or the creation when none was made."""
+    return max(int(request.get("createdAt", 0)), int(request.get("smsClaimedAt", 0)))
+
+
+def sms_went_out(request: Mapping[str, Any]) -> bool:
+    return request.get("smsSentAt") is not None or request.get("status") in (
+        Status.SMS_SENT.value,
+        Status.OPENED.value,
+    )
+
+
+def sweep(
+    *,
+    store: Store,
+    wait_seconds: int,
+    margin_seconds: int,
+    remaining_ms: Callable[[], int],
+    clock: Callable[[], float] | None = None,
+) -> dict[str, Any]:
+    clock = clock or wall_clock.now
+    cutoff_ms = int(clock() * 1000) - (wait_seconds + margin_seconds) * 1000
+    ended: list[str] = []
+    left_alone = 0
+    for status in OPEN_STATUSES:
+        for request in store.requests_created_before(status, cutoff_ms):
+            if remaining_ms() < RESERVE_MS:
+                logger().warning("sweep stopped early; the next one carries on", extra={"ended": len(ended)})
+                return {"ended": ended, "leftAlone": left_alone, "complete": False}
+            if started_waiting_ms(request) >= cutoff_ms:
+                continue  # the SMS was claimed late: its wait may still run
+            if _end(store, request, status, clock):
+                ended.append(str(request["requestId"]))
+            else:
+                left_alone += 1
+    if ended:
+        logger().warning("stuck requests ended", extra={"count": len(ended), "requestIds": ended})
+    return {"ended": ended, "leftAlone": left_alone, "complete": True}
+
+
+def _end(store: Store, request: Mapping[str, Any], seen: Status, clock: Callable[[], float]) -> bool:
+    request_id = str(request["requestId"])
+    timeout = sms_went_out(request)
+    reason = None if timeout else NOT_DELIVERED
+    now_ms = int(clock() * 1000)
+    before = store.end_request(
+        request_id,
+        Status.TIMEOUT if timeout else Status.FAILED,
+        now_ms,
+        {"by": "sweeper", **({"reason": reason} if reason else {})},
+        failure_reason=reason,
+        notification=template_notification("timeout" if timeout else "failed", request, reason, now_ms),
+        only_from=(seen,),
+    )
+    if before is not None:
+        logger().info("request moved on while sweeping", extra={"requestId": request_id})
+        return False
+    count("StuckRequestEnded")
+    count("PartnerTimeout" if timeout else "RequestFailed")
+    logger().warning(
+        "stuck request ended", extra={"requestId": request_id, "was": seen.value, "timeout": timeout}
+    )
+    return True
