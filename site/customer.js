@@ -5,12 +5,11 @@
   var PC = window.PartnerConfirm;
   var el = PC.el;
 
+  var W = PC.words.customer;
   var FIELDS = ["reservationNumber", "customerPhone", "message"];
-  var REQUIRED_TEXT = {
-    reservationNumber: "예약번호를 입력해 주세요.",
-    customerPhone: "연락처를 입력해 주세요.",
-    message: "문의 내용을 입력해 주세요.",
-  };
+  // The API's limits (handlers/models/chat.py); longer text is refused with its count, never cut.
+  var LIMITS = { reservationNumber: 40, customerPhone: 32, message: 1000 };
+  var COUNTED = { message: true }; // fields whose count is always on screen
   var TERMINAL = { Responded: true, Timeout: true, Failed: true };
   // Fast while a person is likely watching the first minutes, gentler afterwards; the partner wait is a
   // few minutes, so this is a few hundred small GETs per request in the worst case.
@@ -20,28 +19,8 @@
   // The notification is written after the terminal status (a model call can take seconds), so polling
   // continues for a while after a terminal status until it is there.
   var NOTICE_WAIT_MS = 90000;
-  var STATE_TEXT = {
-    done: "완료",
-    current: "진행 중",
-    pending: "대기",
-    skipped: "해당 없음",
-    warning: "시간 초과",
-    failed: "실패",
-  };
-  var RESPONSE_TEXT = {
-    accept: { label: "응답: 수락", detail: "파트너가 요청을 수락했습니다." },
-    reject: { label: "응답: 거절", detail: "파트너가 요청을 거절했습니다." },
-    alternative: { label: "응답: 다른 시간 제안", detail: "파트너가 다른 시간을 제안했습니다." },
-  };
-  var INTENT_SOURCE_TEXT = {
-    lex: "문의 유형은 Amazon Lex가 분류했습니다.",
-    local: "문의 유형은 로컬 분류기(챗봇 학습 예문 기반)가 분류했습니다.",
-    default: "문의 유형을 확실히 알 수 없어 기본 유형으로 처리했습니다.",
-  };
-  var NOTICE_SOURCE_TEXT = {
-    model: "Amazon Bedrock의 Claude 모델이 작성한 안내입니다.",
-    template: "기본 안내 문구로 작성된 안내입니다.",
-  };
+  // What was typed survives a reload of the status page, so "새 문의하기" starts from it.
+  var DRAFT_KEY = "partner-confirm-draft";
 
   var form = el("ask-form");
   var submitButton = el("submit");
@@ -59,52 +38,127 @@
 
   // ---- the form -------------------------------------------------------------------------------------
 
+  function length(text) {
+    return Array.from(text).length;
+  }
+
+  // A Korean mobile number in any usual form (the API's rule, handlers/models/phone.py).
+  function looksLikeMobile(raw) {
+    var compact = raw.normalize("NFKC").trim().replace(/[\s\-.()]/g, "");
+    if (compact.indexOf("+82") === 0) {
+      compact = compact.slice(3);
+      if (compact.charAt(0) !== "0") compact = "0" + compact;
+    }
+    return /^01[016789][0-9]{7,8}$/.test(compact);
+  }
+
+  // The first thing wrong with a field as typed, or "" when it is fine.
+  function fieldProblem(name) {
+    var value = el(name).value.trim();
+    if (!value) return W.required[name];
+    var count = length(value);
+    if (count > LIMITS[name]) return W.tooLong(W.labels[name], count, LIMITS[name]);
+    if (name === "customerPhone" && !looksLikeMobile(value)) return W.phoneFormat;
+    return "";
+  }
+
   function setFieldError(name, message) {
     var input = el(name);
     var error = el(name + "-error");
-    input.setAttribute("aria-invalid", "true");
-    error.textContent = message;
-    PC.show(error, true);
+    if (message) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+    error.textContent = message || "";
+    PC.show(error, Boolean(message));
+  }
+
+  function renderCount(name) {
+    var counter = el(name + "-count");
+    if (!counter) return;
+    var count = length(el(name).value.trim());
+    counter.textContent = W.count(count, LIMITS[name]);
+    counter.classList.toggle("counter-over", count > LIMITS[name]);
+  }
+
+  // As soon as a flagged field is fixed its error goes; while it is still wrong the error says why.
+  function onFieldInput(name) {
+    renderCount(name);
+    saveDraft();
+    if (!el(name).hasAttribute("aria-invalid")) {
+      if (length(el(name).value.trim()) > LIMITS[name]) setFieldError(name, fieldProblem(name));
+      return;
+    }
+    setFieldError(name, fieldProblem(name));
   }
 
   function clearErrors() {
     FIELDS.forEach(function (name) {
-      el(name).removeAttribute("aria-invalid");
-      el(name + "-error").textContent = "";
-      PC.show(el(name + "-error"), false);
+      setFieldError(name, "");
     });
     el("form-error").textContent = "";
     PC.show(el("form-error"), false);
   }
 
+  function saveDraft() {
+    var draft = {};
+    FIELDS.forEach(function (name) {
+      draft[name] = el(name).value;
+    });
+    try {
+      window.sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+    } catch (_) {
+      // storage off (private mode): the fields still keep their text within this page
+    }
+  }
+
+  function restoreDraft() {
+    var draft = null;
+    try {
+      draft = JSON.parse(window.sessionStorage.getItem(DRAFT_KEY) || "null");
+    } catch (_) {
+      draft = null;
+    }
+    FIELDS.forEach(function (name) {
+      if (draft && typeof draft[name] === "string" && !el(name).value) el(name).value = draft[name];
+      renderCount(name);
+    });
+  }
+
   function setSending(value) {
     sending = value;
     submitButton.disabled = value;
-    submitButton.textContent = value ? "보내는 중…" : "문의하기";
+    submitButton.textContent = value ? W.sending : W.submit;
     form.setAttribute("aria-busy", value ? "true" : "false");
+  }
+
+  // The body `POST /chat` takes, from the form as typed.
+  function questionBody() {
+    var body = {};
+    FIELDS.forEach(function (name) {
+      body[name] = el(name).value.trim();
+    });
+    return body;
   }
 
   async function onSubmit(event) {
     event.preventDefault();
     if (sending) return;
     clearErrors();
-    var body = {};
-    FIELDS.forEach(function (name) {
-      body[name] = el(name).value.trim();
+    var wrong = FIELDS.filter(function (name) {
+      var problem = fieldProblem(name);
+      // The phone's form is the API's to judge; here only what is plainly missing or too long.
+      if (problem && !(name === "customerPhone" && problem === W.phoneFormat)) {
+        setFieldError(name, problem);
+        return true;
+      }
+      return false;
     });
-    var missing = FIELDS.filter(function (name) {
-      return !body[name];
-    });
-    if (missing.length) {
-      missing.forEach(function (name) {
-        setFieldError(name, REQUIRED_TEXT[name]);
-      });
-      el(missing[0]).focus();
+    if (wrong.length) {
+      el(wrong[0]).focus();
       return;
     }
-
+    saveDraft();
     setSending(true);
-    var result = await PC.api("POST", "/chat", body);
+    var result = await PC.api("POST", "/chat", questionBody());
     setSending(false);
     if (result.ok && result.data && result.data.requestId) {
       history.pushState(null, "", "?request=" + encodeURIComponent(result.data.requestId));
@@ -134,10 +188,10 @@
     step.dataset.state = state;
     if (state === "current") step.setAttribute("aria-current", "step");
     else step.removeAttribute("aria-current");
-    step.querySelector(".step-state").textContent = "(" + STATE_TEXT[state] + ")";
+    step.querySelector(".step-state").textContent = "(" + W.states[state] + ")";
     step.querySelector(".step-detail").textContent = text || "";
     var time = step.querySelector(".step-time");
-    time.textContent = at ? PC.formatTime(at) : "";
+    time.textContent = at ? PC.formatDateTime(at) : "";
     if (at) time.setAttribute("datetime", at);
     else time.removeAttribute("datetime");
     if (label) step.querySelector(".step-label").textContent = label;
@@ -151,42 +205,57 @@
     return byType;
   }
 
+  // The question as the customer sent it, and the business that answers it.
+  function renderQuestion(data) {
+    el("my-question-text").textContent = data.customerQuery || "";
+    PC.show(el("my-question"), Boolean(data.customerQuery));
+    el("track-partner").textContent = data.partnerName || "";
+    PC.show(el("track-partner-row"), Boolean(data.partnerName));
+  }
+
+  // The partner's own words, shown as theirs and never mixed into the notification.
+  function renderPartnerNote(data) {
+    var note = data.partnerNote || "";
+    el("partner-note-who").textContent = W.partnerSaid(data.partnerName);
+    el("partner-note-text").textContent = note;
+    PC.show(el("partner-note"), Boolean(note));
+  }
+
   // Renders one status answer and returns a sentence describing it, for the live region.
   function render(data) {
     var events = firstEvents(data.events);
     var status = data.status;
     var terminal = TERMINAL[status] === true;
+    var steps = W.steps;
     var at = function (type) {
       return events[type] ? events[type].at : null;
     };
 
     el("track-reservation").textContent = data.reservationNumber || "-";
     el("track-intent").textContent = PC.intentLabel(data.intent);
-    el("source-note").textContent = INTENT_SOURCE_TEXT[data.intentSource] || "";
+    renderQuestion(data);
 
-    setStep("step-created", "done", at("Created"), "문의가 접수되었습니다.");
-    var summary = "문의가 접수되었습니다.";
+    setStep("step-created", "done", at("Created"), steps.created);
+    var summary = steps.created;
 
     if (events.SMSSent) {
-      setStep("step-sms", "done", at("SMSSent"), "담당 파트너에게 확인 요청 문자를 보냈습니다.");
-      summary = "파트너에게 확인 요청 문자를 보냈습니다.";
-      if (data.partnerDeadline && !terminal) {
-        summary += " 답변 마감 시각은 " + PC.formatTime(data.partnerDeadline) + "입니다.";
-      }
+      setStep("step-sms", "done", at("SMSSent"), steps.smsSent);
+      summary = steps.smsSent;
+      if (data.partnerDeadline && !terminal) summary += W.deadlineSummary(PC.formatDateTime(data.partnerDeadline));
     } else if (terminal) {
-      setStep("step-sms", "skipped", null, "문자를 보내지 않았습니다.");
+      setStep("step-sms", "skipped", null, steps.smsSkipped);
     } else {
-      setStep("step-sms", "current", null, "담당 파트너를 찾고 있습니다.");
+      setStep("step-sms", "current", null, steps.finding);
     }
 
     var responded = status === "Responded" || Boolean(events.Responded);
     if (events.Opened || responded) {
-      setStep("step-opened", "done", at("Opened"), "파트너가 문의 내용을 확인했습니다.");
-      summary = "파트너가 문의 내용을 확인했습니다.";
+      setStep("step-opened", "done", at("Opened"), steps.opened);
+      summary = steps.opened;
     } else if (terminal) {
-      setStep("step-opened", "skipped", null, status === "Timeout" ? "파트너가 링크를 열지 않았습니다." : "");
+      setStep("step-opened", "skipped", null, status === "Timeout" ? steps.notOpened : "");
     } else if (events.SMSSent) {
-      setStep("step-opened", "current", null, "파트너가 문자를 확인하기를 기다리고 있습니다.");
+      setStep("step-opened", "current", null, steps.waitingOpen);
     } else {
       setStep("step-opened", "pending", null, "");
     }
@@ -194,51 +263,47 @@
     if (status === "Responded") {
       var answered = events.Responded;
       var response = detail(answered, "response");
-      var text = RESPONSE_TEXT[response] || { label: "응답", detail: "파트너가 답변했습니다." };
-      var line = text.detail;
+      var words = PC.answerWords(data.intent, response);
+      var line = words ? words.customer : steps.answered;
       var alternativeTime = detail(answered, "alternativeTime");
       if (response === "alternative" && alternativeTime) {
-        line += " 제안 시간: " + PC.formatDateTime(alternativeTime);
+        line += " " + W.proposedTime(PC.formatDateTime(alternativeTime));
       }
-      setStep("step-outcome", "done", at("Responded"), line, text.label);
+      setStep("step-outcome", "done", at("Responded"), line, words ? W.answerLabel(words.label) : steps.answerLabel);
       summary = line;
     } else if (status === "Timeout") {
-      setStep(
-        "step-outcome",
-        "warning",
-        at("Timeout"),
-        "정해진 시간 안에 파트너의 답변이 없었습니다.",
-        "시간 초과",
-      );
-      summary = "정해진 시간 안에 파트너의 답변이 없었습니다.";
+      setStep("step-outcome", "warning", at("Timeout"), steps.timeout, steps.timeoutLabel);
+      summary = steps.timeout;
     } else if (status === "Failed") {
-      var reason = data.failureReason || "요청을 처리하지 못했습니다.";
-      setStep("step-outcome", "failed", at("Failed"), reason, "실패");
-      summary = "요청을 처리하지 못했습니다. " + reason;
+      var reason = data.failureReason || steps.failed;
+      setStep("step-outcome", "failed", at("Failed"), reason, steps.failedLabel);
+      summary = steps.failed + " " + reason;
     } else if (events.Opened) {
-      setStep("step-outcome", "current", null, "파트너의 답변을 기다리고 있습니다.", "응답");
+      setStep("step-outcome", "current", null, steps.waitingAnswer, steps.answerLabel);
     } else if (data.partnerDeadline) {
-      setStep("step-outcome", "pending", null, "파트너의 답변을 기다리고 있습니다.", "응답");
+      setStep("step-outcome", "pending", null, steps.waitingAnswer, steps.answerLabel);
     } else {
-      setStep("step-outcome", "pending", null, "문자를 보내면 답변 마감 시각을 알려 드립니다.", "응답");
+      setStep("step-outcome", "pending", null, steps.deadlineLater, steps.answerLabel);
     }
     showDeadline(terminal ? null : data.partnerDeadline);
+    // Whom to call when the question could not be settled here.
+    if (status === "Timeout" || status === "Failed") PC.renderSupport(el("track-support"), W.call);
+    else PC.show(el("track-support"), false);
 
     var notification = data.notification;
     if (notification && notification.message) {
       el("notice-text").textContent = notification.message;
-      el("notice-source").textContent = NOTICE_SOURCE_TEXT[notification.source] || "";
+      renderPartnerNote(data);
       el("notice").classList.toggle("notice-timeout", status === "Timeout");
       el("notice").classList.toggle("notice-failed", status === "Failed");
       PC.show(el("notice"), true);
       PC.show(el("notice-pending"), false);
-      summary = "안내 메시지가 도착했습니다. " + notification.message;
+      summary = W.noticeArrived + notification.message;
+      if (data.partnerNote) summary += " " + W.partnerSaid(data.partnerName) + ": " + data.partnerNote;
     } else {
       PC.show(el("notice"), false);
       PC.show(el("notice-pending"), true);
-      el("notice-pending-text").textContent = terminal
-        ? "안내 메시지를 작성하고 있습니다. 잠시만 기다려 주세요."
-        : "담당 파트너의 답변을 기다리고 있습니다. 이 화면은 자동으로 새로 고쳐집니다.";
+      el("notice-pending-text").textContent = terminal ? W.writingNotice : W.waiting;
     }
     return summary;
   }
@@ -248,9 +313,9 @@
   // appearance does not move the timeline.
   function remainingText(deadline) {
     var seconds = Math.ceil((new Date(deadline).getTime() - Date.now()) / 1000);
-    if (!(seconds > 0)) return "곧 마감됩니다";
-    if (seconds < 60) return seconds + "초 남음";
-    return "약 " + Math.ceil(seconds / 60) + "분 남음";
+    if (!(seconds > 0)) return W.soon;
+    if (seconds < 60) return W.secondsLeft(seconds);
+    return W.minutesLeft(Math.ceil(seconds / 60));
   }
 
   function showDeadline(deadline) {
@@ -262,7 +327,7 @@
     }
     if (time.getAttribute("datetime") !== deadline) {
       time.setAttribute("datetime", deadline);
-      time.textContent = PC.formatTime(deadline);
+      time.textContent = PC.formatDateTime(deadline);
     }
     el("deadline-left").textContent = remainingText(deadline);
     line.dataset.shown = "true";
@@ -310,15 +375,15 @@
     if (this.stopped) return;
     if (!result.ok) {
       if (result.status === 404 || result.status === 400) {
-        showTrackError("문의를 찾을 수 없습니다. 주소가 정확한지 확인하거나 새로 문의해 주세요.");
-        announce("문의를 찾을 수 없습니다.");
-        ["notice-pending", "track-meta", "track-steps", "track-address"].forEach(function (id) {
+        showTrackError(W.unknownRequest);
+        announce(W.unknownRequestShort);
+        ["notice-pending", "track-meta", "track-steps", "track-address", "my-question"].forEach(function (id) {
           PC.show(el(id), false);
         });
         return;
       }
       this.failures += 1;
-      showTrackError(result.message + " 자동으로 다시 확인합니다.");
+      showTrackError(result.message + W.retrying);
       this.schedule(Math.min(30000, FAST_POLL_MS * Math.pow(2, this.failures)));
       return;
     }
@@ -336,7 +401,8 @@
       this.terminalSince = this.terminalSince || Date.now();
       if (Date.now() - this.terminalSince > NOTICE_WAIT_MS) {
         PC.show(el("notice-pending"), false);
-        showTrackError("안내 메시지가 늦어지고 있습니다. 잠시 후 이 화면을 새로 고쳐 주세요.");
+        showTrackError(W.noticeLate);
+        PC.renderSupport(el("track-support"), W.call);
         return;
       }
     }
@@ -347,10 +413,11 @@
     ["step-created", "step-sms", "step-opened", "step-outcome"].forEach(function (id) {
       setStep(id, "pending", null, "");
     });
-    el("step-outcome").querySelector(".step-label").textContent = "응답";
+    el("step-outcome").querySelector(".step-label").textContent = W.steps.answerLabel;
     el("track-reservation").textContent = "-";
-    el("track-intent").textContent = "확인 중";
-    el("source-note").textContent = "";
+    el("track-intent").textContent = PC.words.unknownIntent;
+    renderQuestion({});
+    PC.show(el("track-support"), false);
     PC.show(el("notice"), false);
     PC.show(el("notice-pending"), false);
     ["track-meta", "track-steps", "track-address"].forEach(function (id) {
@@ -369,10 +436,10 @@
     PC.show(el("ask"), !requestId);
     PC.show(el("track"), Boolean(requestId));
     if (!requestId) {
-      document.title = "예약 문의 · 파트너 확인";
+      PC.title(W.askTitle);
       return;
     }
-    document.title = "문의 진행 상황 · 파트너 확인";
+    PC.title(W.trackTitle);
     el("track-id").textContent = requestId;
     resetTimeline();
     poller = new Poller(requestId);
@@ -380,9 +447,22 @@
   }
 
   form.addEventListener("submit", onSubmit);
+  FIELDS.forEach(function (name) {
+    el(name).addEventListener("input", function () {
+      onFieldInput(name);
+    });
+  });
+  // A new question starts from what was typed last (the same reservation, most often).
+  el("new-question").addEventListener("click", function (event) {
+    event.preventDefault();
+    history.pushState(null, "", "/");
+    route();
+    el("message").focus();
+  });
   window.addEventListener("popstate", route);
   document.addEventListener("visibilitychange", function () {
     if (poller && !document.hidden) poller.resume();
   });
+  restoreDraft();
   route();
 })();

@@ -1,60 +1,18 @@
-// The partner page: opened from the SMS link /r/{token}; shows the customer's question and sends one answer.
+// The partner page: opened from the SMS link /r/{token}; shows the customer's question and sends one answer
+// in two taps: choose an answer, then send it from the confirm bar at the bottom of the screen.
 (function () {
   "use strict";
 
   var PC = window.PartnerConfirm;
+  var W = PC.words.partner;
+  var PROBLEMS = PC.words.problems;
   var el = PC.el;
 
-  var PROBLEMS = {
-    TOKEN_INVALID: {
-      title: "확인할 수 없는 링크입니다",
-      text: "링크 주소가 잘못되었거나 일부가 빠졌습니다. 받은 문자의 링크를 다시 눌러 주세요.",
-      note: "문자의 링크를 그대로 열었는데도 이 화면이 보이면 고객센터로 알려 주세요.",
-    },
-    TOKEN_EXPIRED: {
-      title: "링크의 유효 시간이 지났습니다",
-      text: "확인 링크는 문자를 받은 뒤 정해진 시간 동안만 쓸 수 있습니다.",
-      note: "답변을 기다리던 고객에게는 시간 초과로 안내됩니다.",
-    },
-    TOKEN_USED: {
-      title: "이미 답변한 요청입니다",
-      text: "이 링크로 이미 답변을 보냈습니다. 한 번 보낸 답변은 바꿀 수 없습니다.",
-      note: "답변을 바꿔야 하면 고객센터로 연락해 주세요.",
-    },
-    WAIT_ENDED: {
-      title: "답변 시간이 지났습니다",
-      text: "답변을 기다리는 시간이 끝나 고객에게 이미 시간 초과로 안내되었습니다. 이번 답변은 전달되지 않았습니다.",
-      note: "고객과 일정을 다시 맞춰야 하면 고객센터로 연락해 주세요.",
-    },
-    NOT_FOUND: {
-      title: "요청을 찾을 수 없습니다",
-      text: "이 링크에 해당하는 문의가 없습니다. 받은 문자의 링크를 다시 눌러 주세요.",
-      note: "",
-    },
-  };
+  var NOTE_MAX = 200;
   var STATUS_PROBLEM = { 401: "TOKEN_INVALID", 404: "NOT_FOUND", 409: "TOKEN_USED", 410: "WAIT_ENDED" };
-  var CHOICES = {
-    accept: {
-      label: "수락",
-      summary: "고객의 요청을 수락합니다.",
-      button: "수락 보내기",
-      done: "요청을 수락한다고 고객에게 전달했습니다.",
-    },
-    reject: {
-      label: "거절",
-      summary: "고객의 요청을 거절합니다.",
-      button: "거절 보내기",
-      done: "요청을 거절한다고 고객에게 전달했습니다.",
-    },
-    alternative: {
-      label: "다른 시간 제안",
-      summary: "고객에게 위 시간을 제안합니다.",
-      button: "제안 보내기",
-      done: "고객에게 다른 시간을 제안했습니다.",
-    },
-  };
 
   var token = readToken();
+  var request = null;
   var choice = null;
   var sending = false;
   var deadline = null;
@@ -82,18 +40,16 @@
   }
 
   function showProblem(code, fallbackMessage, canRetry) {
-    var problem = PROBLEMS[code] || {
-      title: "문의를 불러오지 못했습니다",
-      text: fallbackMessage || "일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.",
-      note: "",
-    };
+    var problem = PROBLEMS[code] || { title: W.loadFailed, text: fallbackMessage || PC.words.errors[500], note: "" };
     stopCountdown();
+    document.body.classList.remove("has-send-bar");
     el("problem-title").textContent = problem.title;
     el("problem-text").textContent = problem.text;
     el("problem-note").textContent = problem.note;
     PC.show(el("problem-note"), Boolean(problem.note));
+    PC.renderSupport(el("problem-support"), W.call);
     PC.show(el("retry"), Boolean(canRetry));
-    document.title = problem.title + " · 파트너 확인";
+    PC.title(problem.title + " · ");
     showOnly("problem");
     el("problem-title").focus();
     announce(problem.title + ". " + problem.text);
@@ -108,24 +64,21 @@
 
   function parseDeadline(value) {
     if (value === null || value === undefined || value === "") return null;
-    if (typeof value === "number") return new Date(value < 1e12 ? value * 1000 : value);
-    var date = new Date(value);
+    var date = typeof value === "number" ? new Date(value < 1e12 ? value * 1000 : value) : new Date(value);
     return isNaN(date.getTime()) ? null : date;
   }
 
   function renderCountdown() {
-    var node = el("deadline");
     var left = Math.round((deadline.getTime() - Date.now()) / 1000);
     if (left <= 0) {
-      node.textContent = "답변 기한(" + PC.formatClock(deadline) + ")이 지났습니다.";
-      node.classList.add("deadline-over");
-      stopCountdown();
+      // The wait is over: the buttons go, and the page says what the customer was told.
+      if (!sending) showProblem("TOKEN_EXPIRED");
       return;
     }
-    var minutes = Math.floor(left / 60);
-    var seconds = left % 60;
-    var remaining = (minutes ? minutes + "분 " : "") + seconds + "초";
-    node.textContent = "답변 기한 " + PC.formatClock(deadline) + " · " + remaining + " 남음";
+    el("deadline").textContent = W.deadlineLeft(
+      PC.formatClock(deadline),
+      W.minutesSeconds(Math.floor(left / 60), left % 60),
+    );
   }
 
   function stopCountdown() {
@@ -133,23 +86,29 @@
     countdown = null;
   }
 
+  function labelButtons(intent) {
+    choiceButtons.forEach(function (button) {
+      button.textContent = PC.answerWords(intent, button.dataset.response).label;
+    });
+  }
+
   function renderRequest(data) {
+    request = data;
     el("fact-intent").textContent = PC.intentLabel(data.intent);
     el("fact-reservation").textContent = data.reservationNumber || "-";
     el("fact-date").textContent = PC.formatReservationDate(data.reservationDate);
     el("fact-service").textContent = data.serviceType || "";
     PC.show(el("fact-service-row"), Boolean(data.serviceType));
     el("fact-query").textContent = data.customerQuery || "";
-    if (data.partnerName) {
-      el("request-lead").textContent = data.partnerName + "님, 아래 고객 문의를 확인하고 답변을 선택해 주세요.";
-    }
+    el("request-lead").textContent = data.partnerName ? W.leadFor(data.partnerName) : W.lead;
+    labelButtons(data.intent);
     deadline = parseDeadline(data.expiresAt);
     PC.show(el("deadline"), Boolean(deadline));
+    showOnly("request");
     if (deadline) {
       renderCountdown();
       if (deadline.getTime() > Date.now()) countdown = window.setInterval(renderCountdown, 1000);
     }
-    showOnly("request");
   }
 
   async function load() {
@@ -169,42 +128,55 @@
 
   // ---- the answer -----------------------------------------------------------------------------------
 
-  function pad(number) {
-    return String(number).padStart(2, "0");
+  // The picker opens near the reservation: an hour after it when that is still ahead, else the next
+  // full hour from now. Never empty, never in the past.
+  function suggestedTime() {
+    var now = Date.now();
+    var reserved = request && request.reservationDate ? new Date(request.reservationDate) : null;
+    if (reserved && !isNaN(reserved.getTime()) && reserved.getTime() + 3600000 > now) {
+      return new Date(reserved.getTime() + 3600000);
+    }
+    return new Date(Math.ceil(now / 3600000) * 3600000 + 3600000);
   }
 
-  function localInputValue(date) {
-    return (
-      date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) +
-      "T" + pad(date.getHours()) + ":" + pad(date.getMinutes())
-    );
-  }
-
-  function parseLocalInput(value) {
-    var parts = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value || "");
-    if (!parts) return null;
-    return new Date(+parts[1], +parts[2] - 1, +parts[3], +parts[4], +parts[5]);
-  }
-
-  // The partner's wall-clock time with its UTC offset, so the customer hears the time the partner chose.
-  function isoWithOffset(date) {
-    var offset = -date.getTimezoneOffset();
-    var sign = offset >= 0 ? "+" : "-";
-    var abs = Math.abs(offset);
-    return localInputValue(date) + ":00" + sign + pad(Math.floor(abs / 60)) + ":" + pad(abs % 60);
-  }
-
-  function setAlternativeError(message) {
-    var input = el("alternativeTime");
+  function setFieldError(name, message) {
+    var input = el(name);
     if (message) input.setAttribute("aria-invalid", "true");
     else input.removeAttribute("aria-invalid");
-    el("alternativeTime-error").textContent = message || "";
-    PC.show(el("alternativeTime-error"), Boolean(message));
+    el(name + "-error").textContent = message || "";
+    PC.show(el(name + "-error"), Boolean(message));
   }
 
   function setAnswerError(message) {
     el("answer-error").textContent = message || "";
     PC.show(el("answer-error"), Boolean(message));
+  }
+
+  function noteLength() {
+    return Array.from(el("note").value.trim()).length;
+  }
+
+  // The count is always visible; over the limit the note is refused (never cut) until shortened.
+  function renderNoteCount() {
+    var count = noteLength();
+    var over = count > NOTE_MAX;
+    el("note-count").textContent = PC.words.partner.noteCount(count, NOTE_MAX);
+    el("note-count").classList.toggle("counter-over", over);
+    if (over) setFieldError("note", W.noteTooLong(count, NOTE_MAX));
+    else setFieldError("note", "");
+    return !over;
+  }
+
+  function renderSummary() {
+    if (!choice) return;
+    var words = PC.answerWords(request && request.intent, choice);
+    var text = words.label;
+    if (choice === "alternative") {
+      var when = PC.parseKstInput(el("alternativeTime").value);
+      if (when) text += " · " + W.proposedTime(PC.formatDateTime(when));
+    }
+    el("send-summary").textContent = text;
+    el("send").textContent = W.sendLabel(words.label);
   }
 
   function choose(response) {
@@ -215,27 +187,29 @@
     });
     var alternative = response === "alternative";
     PC.show(el("alternative-field"), alternative);
-    setAlternativeError("");
+    setFieldError("alternativeTime", "");
     setAnswerError("");
-    el("send-summary").textContent = CHOICES[response].summary;
-    el("send").textContent = CHOICES[response].button;
-    PC.show(el("send-bar"), true);
     if (alternative) {
       var input = el("alternativeTime");
-      input.min = localInputValue(new Date());
-      input.focus();
+      input.min = PC.kstInputValue(new Date());
+      if (!input.value) input.value = PC.kstInputValue(suggestedTime());
     }
+    renderSummary();
+    PC.show(el("send-bar"), true);
+    document.body.classList.add("has-send-bar");
+    announce(W.notSentYet + " " + el("send-summary").textContent);
   }
 
   function setSending(value) {
     sending = value;
     el("send").disabled = value;
+    el("note").readOnly = value;
     choiceButtons.forEach(function (button) {
       button.disabled = value;
     });
     el("answer-form").setAttribute("aria-busy", value ? "true" : "false");
-    if (value) el("send").textContent = "보내는 중…";
-    else if (choice) el("send").textContent = CHOICES[choice].button;
+    if (value) el("send").textContent = W.sending;
+    else renderSummary();
   }
 
   async function onSubmit(event) {
@@ -243,23 +217,24 @@
     // `sending` stays true after success as well: one link, one answer.
     if (sending || !choice) return;
     setAnswerError("");
-    setAlternativeError("");
+    setFieldError("alternativeTime", "");
+    if (!renderNoteCount()) {
+      el("note").focus();
+      return;
+    }
     var body = { token: token, response: choice };
     if (choice === "alternative") {
       var input = el("alternativeTime");
-      var when = parseLocalInput(input.value);
-      if (!when) {
-        setAlternativeError("제안할 날짜와 시간을 선택해 주세요.");
+      var when = PC.parseKstInput(input.value);
+      if (!when || when.getTime() <= Date.now()) {
+        setFieldError("alternativeTime", when ? W.timeInPast : W.pickTime);
         input.focus();
         return;
       }
-      if (when.getTime() <= Date.now()) {
-        setAlternativeError("지금보다 이후의 날짜와 시간을 선택해 주세요.");
-        input.focus();
-        return;
-      }
-      body.alternativeTime = isoWithOffset(when);
+      body.alternativeTime = PC.kstIso(when);
     }
+    var note = el("note").value.trim();
+    if (note) body.note = note;
 
     setSending(true);
     var result = await PC.api("POST", "/respond", body);
@@ -273,9 +248,9 @@
       return;
     }
     setSending(false);
-    if (result.status === 400 && result.field === "alternativeTime" && choice === "alternative") {
-      setAlternativeError(result.message);
-      el("alternativeTime").focus();
+    if (result.status === 400 && (result.field === "alternativeTime" || result.field === "note")) {
+      setFieldError(result.field, result.message);
+      el(result.field).focus();
       return;
     }
     setAnswerError(result.message);
@@ -283,15 +258,17 @@
 
   function showDone(body) {
     stopCountdown();
-    var picked = CHOICES[body.response];
-    var answer = picked.label;
+    document.body.classList.remove("has-send-bar");
+    var answer = PC.answerWords(request && request.intent, body.response).label;
     if (body.alternativeTime) answer += "\n" + PC.formatDateTime(body.alternativeTime);
     el("done-answer").textContent = answer;
-    el("done-text").textContent = picked.done;
-    document.title = "응답을 보냈습니다 · 파트너 확인";
+    el("done-text").textContent = W.sentText;
+    el("done-note-text").textContent = body.note || "";
+    PC.show(el("done-note"), Boolean(body.note));
+    PC.title(W.sentTitle + " · ");
     showOnly("done");
     el("done-title").focus();
-    announce("응답을 보냈습니다. 보낸 답변: " + answer);
+    announce(W.sentAnnounce(answer));
   }
 
   choiceButtons.forEach(function (button) {
@@ -299,6 +276,11 @@
       choose(button.dataset.response);
     });
   });
+  el("alternativeTime").addEventListener("input", function () {
+    setFieldError("alternativeTime", "");
+    renderSummary();
+  });
+  el("note").addEventListener("input", renderNoteCount);
   el("answer-form").addEventListener("submit", onSubmit);
   el("retry").addEventListener("click", load);
   load();

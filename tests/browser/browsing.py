@@ -66,9 +66,10 @@ class Pages:
         self._watch = watch
         self._contexts: list[BrowserContext] = []
 
-    def open(self, url: str) -> Page:
+    def open(self, url: str, *, height: int = WIDTHS[360]) -> Page:
+        """A 360 px phone; `height=640` for the smallest screen a partner opens a link on."""
         context = self._browser.new_context(
-            viewport={"width": 360, "height": WIDTHS[360]},
+            viewport={"width": 360, "height": height},
             is_mobile=True,
             has_touch=True,
             locale="ko-KR",
@@ -120,6 +121,18 @@ def open_pages(browser: Browser, base_url: str) -> Iterator[Pages]:
     assert not problems, "\n".join(problems)
 
 
+def in_view(page: Page, selector: str) -> bool:
+    """Whether the element is wholly on screen as the page stands, without any scrolling."""
+    return bool(
+        page.eval_on_selector(
+            selector,
+            "node => { const r = node.getBoundingClientRect();"
+            " return r.width > 0 && r.top >= 0 && r.left >= 0"
+            " && r.bottom <= window.innerHeight && r.right <= window.innerWidth; }",
+        )
+    )
+
+
 def capture(page: Page, name: str) -> None:
     """Check one page state for serious accessibility problems and photograph it at both widths."""
     page.wait_for_load_state("networkidle")
@@ -140,6 +153,13 @@ def capture(page: Page, name: str) -> None:
         page.set_viewport_size(original)
 
 
+def site_config(base_url: str) -> dict[str, Any]:
+    """`window.PARTNER_CONFIRM_CONFIG` as the deployment generated it (config.js)."""
+    with urllib.request.urlopen(base_url + "/config.js", timeout=10) as response:  # noqa: S310 (loopback)
+        text = response.read().decode()
+    return dict(json.loads(text[text.index("{") : text.rindex("}") + 1]))
+
+
 def get_json(base_url: str, path: str) -> Any:
     with urllib.request.urlopen(base_url + path, timeout=10) as response:  # noqa: S310 (loopback only)
         return json.loads(response.read())
@@ -150,6 +170,7 @@ class Reservation:
     number: str
     customer_phone: str  # as a customer types it: 010-1234-5678
     partner_phone: str  # E.164, as the SMS outbox lists it
+    partner_name: str = ""
 
 
 def reservation(base_url: str, index: int = 0) -> Reservation:
@@ -159,6 +180,7 @@ def reservation(base_url: str, index: int = 0) -> Reservation:
         number=seeded["reservationNumber"],
         customer_phone=f"{digits[:3]}-{digits[3:7]}-{digits[7:]}",
         partner_phone=seeded["partnerPhone"],
+        partner_name=seeded.get("partnerName", ""),
     )
 
 

@@ -33,6 +33,60 @@ def test_empty_fields_are_flagged_next_to_each_field_without_calling_the_api(
     capture(page, "customer-required-fields")
 
 
+def test_errors_go_as_soon_as_fixed_and_long_text_is_refused_with_its_count(pages: Pages, system: str) -> None:
+    page = pages.open(system + "/")
+    chats: list[Request] = []
+    page.on("request", lambda request: chats.append(request) if request.url.endswith("/api/chat") else None)
+    booking = reservation(system, 0)
+    page.get_by_role("button", name="문의하기").click()
+    expect(page.locator("#reservationNumber-error")).to_be_visible()
+
+    page.get_by_label("예약번호", exact=True).fill(booking.number)
+    expect(page.locator("#reservationNumber-error")).to_be_hidden()  # fixed: gone before any new submit
+    expect(page.locator("#customerPhone-error")).to_be_visible()
+    too_long = "체크인 시간을 바꾸고 싶어요. " * 60
+    page.get_by_label("문의 내용", exact=True).fill(too_long)
+    count = len(too_long.strip())
+    expect(page.locator("#message-count")).to_have_text(f"{count}/1000자")
+    expect(page.locator("#message-error")).to_contain_text("1000자까지")
+    page.get_by_label("연락처", exact=True).fill(booking.customer_phone)
+    page.get_by_role("button", name="문의하기").click()
+
+    expect(page.get_by_label("문의 내용", exact=True)).to_have_value(too_long)  # refused, never cut
+    assert chats == []
+    capture(page, "customer-too-long")
+
+
+def test_new_question_keeps_what_was_typed(pages: Pages, system: str) -> None:
+    page = pages.open(system + "/")
+    booking = reservation(system, 4)
+    ask(page, booking, "주차가 가능한가요?")
+    page.reload()  # even after the status page was reloaded
+
+    page.get_by_role("link", name="새 문의하기").click()
+
+    expect(page.get_by_role("heading", name="예약 문의하기")).to_be_visible()
+    expect(page.get_by_label("예약번호", exact=True)).to_have_value(booking.number)
+    expect(page.get_by_label("연락처", exact=True)).to_have_value(booking.customer_phone)
+    expect(page.get_by_label("문의 내용", exact=True)).to_have_value("주차가 가능한가요?")
+
+
+def test_timeline_titles_keep_whole_words_at_150_percent_text(pages: Pages, system: str) -> None:
+    page = pages.open(system + "/")
+    ask(page, reservation(system, 5), "예약 날짜를 다음 주 토요일로 바꿀 수 있을까요?")
+    expect(page.locator("#step-sms")).to_have_attribute("data-state", "done", timeout=15_000)
+
+    page.evaluate("document.documentElement.style.fontSize = '150%'")
+
+    lines = page.eval_on_selector_all(
+        ".step-title",
+        "nodes => nodes.map(n => [n.textContent.trim(),"
+        " Math.round(n.getBoundingClientRect().height / parseFloat(getComputedStyle(n).lineHeight))])",
+    )
+    assert lines and all(count <= 2 for _, count in lines), lines
+    capture(page, "customer-text-150")
+
+
 def test_field_error_from_the_api_appears_next_to_its_field_and_keeps_the_input(
     pages: Pages, system: str
 ) -> None:
@@ -134,10 +188,11 @@ def test_keyboard_focus_is_visible_on_every_control(pages: Pages, system: str) -
     assert [o for o in outlines if o[1] == "none" or o[2] < 2] == []
 
 
-def _korean_clock(iso: str) -> str:
-    """How a ko-KR browser in Asia/Seoul writes a time with seconds: 오후 3:04:05."""
+def _korean_time(iso: str) -> str:
+    """The pages' one time format, in Korea time and without seconds: 12월 5일 (토) 오후 3:04."""
     at = datetime.fromisoformat(iso).astimezone(KST)
-    return f"{'오전' if at.hour < 12 else '오후'} {at.hour % 12 or 12}:{at.minute:02d}:{at.second:02d}"
+    day = f"{at.month}월 {at.day}일 ({'월화수목금토일'[at.weekday()]})"
+    return f"{day} {'오전' if at.hour < 12 else '오후'} {at.hour % 12 or 12}:{at.minute:02d}"
 
 
 def test_waiting_page_shows_the_deployed_wait_not_a_fixed_five_minutes(pages: Pages, system: str) -> None:
@@ -151,7 +206,7 @@ def test_waiting_page_shows_the_deployed_wait_not_a_fixed_five_minutes(pages: Pa
     wait = datetime.fromisoformat(answer["partnerDeadline"]) - datetime.fromisoformat(sent_at)
     assert timedelta(seconds=SYSTEM_WAIT_SECONDS - 10) < wait <= timedelta(seconds=SYSTEM_WAIT_SECONDS)
     expect(page.locator("#deadline-time")).to_have_attribute("datetime", answer["partnerDeadline"])
-    expect(page.locator("#deadline-time")).to_have_text(_korean_clock(answer["partnerDeadline"]))
+    expect(page.locator("#deadline-time")).to_have_text(_korean_time(answer["partnerDeadline"]))
     # A two-minute wait reads as about two (or, a poll later, one) minutes left.
     expect(page.locator("#deadline-left")).to_have_text(re.compile(r"^약 [12]분 남음$"))
     assert "5분" not in page.locator("main").inner_text()
