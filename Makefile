@@ -7,10 +7,15 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
 .PHONY: venv tools lint test test-fast local bench ops smoke lock clean
 
+# Everything the install says goes to stderr, so `make ops ARGS="... --json" | jq` stays clean.
 $(STAMP): requirements.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@echo "installing the pinned Python dependencies into $(VENV) (first run or requirements.txt changed;" \
+	  "about 2-3 minutes, pip's progress follows)…" >&2
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) >&2
+	@$(PY) -m pip install --disable-pip-version-check -r requirements.txt \
+	  | grep --line-buffered -E '^(Collecting|Installing|Successfully)' >&2; test $${PIPESTATUS[0]} -eq 0
 	@rm -f $(VENV)/.installed-* && touch $@
+	@echo "$(VENV) is ready." >&2
 
 venv: $(STAMP)
 
@@ -30,14 +35,15 @@ test: venv tools lint
 test-fast: venv
 	$(PY) -m pytest -m "not e2e and not browser"
 
+# Quiet recipes: what these print is the tool's own output (pipeable), never make's echo.
 local: venv
-	$(PY) -m local $(ARGS)
+	@$(PY) -m local $(ARGS)
 
 bench: venv
-	$(PY) -m bench
+	@$(PY) -m bench
 
 ops: venv
-	$(PY) -m ops $(ARGS)
+	@$(PY) -m ops $(ARGS)
 
 # One customer question through a deployed stack (`make smoke STACK=dev`, needs smsMode: log) or the local
 # runtime (`make smoke ENDPOINT=http://127.0.0.1:8000`); non-zero when a step fails or the flow is too slow.

@@ -1,7 +1,8 @@
 """`python -m local`: deploy the Pulumi program onto an embedded AWS emulator and serve it on one port.
 
 Environment: PORT (default 8000), PARTNER_WAIT_SECONDS and SWEEP_MARGIN_SECONDS (default: the stack's
-settings), SWEEP_SECONDS (how often the declared schedules run here; default 30).
+settings), SWEEP_SECONDS (how often the declared schedules run here; default 30), LOG_FORMAT (`json`, the
+default, prints log lines as CloudWatch receives them; `pretty` prints one readable line per event).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from local.deploy import REGION, DeploymentError
+from local.logformat import FORMATS, PrettyLines
 from local.outbox import display_phone
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -76,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         "--project", type=Path, default=PROJECT_DIR, help="the Pulumi project (default: this one)"
     )
     args = parser.parse_args(argv)
+    log_format = os.environ.get("LOG_FORMAT", "json").strip().lower() or "json"
+    if log_format not in FORMATS:
+        _say(f"LOG_FORMAT={log_format} is not one of {', '.join(FORMATS)}.")
+        return 1
+    if log_format == "pretty":
+        sys.stdout = PrettyLines(sys.stdout)
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("local").setLevel(logging.INFO)
@@ -103,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         _say(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}.")
         if exc.errno == errno.EADDRINUSE:
-            _say(f"Another program uses port {args.port}; pick a free one: PORT={args.port + 1} make local")
+            free = _free_port_near(args.port)
+            _say(f"Another program uses port {args.port}; this one is free: PORT={free} make local")
         return 1
     port = int(listener.getsockname()[1])
     # werkzeug would print its own advice and exit on a bind error: hand it the bound socket instead.
@@ -187,6 +196,19 @@ def _listen(port: int) -> socket.socket:
         listener.close()
         raise
     return listener
+
+
+def _free_port_near(port: int) -> int:
+    """The first port after `port` that can be bound now (else any free one), to suggest instead."""
+    for candidate in range(port + 1, min(port + 100, 65536)):
+        try:
+            _listen(candidate).close()
+        except OSError:
+            continue
+        return candidate
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _deployment_stuck() -> None:

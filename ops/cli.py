@@ -244,7 +244,13 @@ def _profile(args: argparse.Namespace) -> None:
     from ops import cost
     from ops.profile import record
 
-    profile = record(args.endpoint)
+    try:
+        profile = record(args.endpoint)
+    except requests.RequestException as exc:
+        raise OpsError(
+            f"cannot reach the local runtime at {args.endpoint} ({type(exc).__name__}). "
+            "Start it in another terminal: PARTNER_WAIT_SECONDS=5 make local"
+        ) from exc
     data = profile.to_json()
     if args.write:
         cost.PROFILE_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -18,14 +18,29 @@ from typing import Any
 import boto3
 import requests
 
+from handlers.models.link_token import claimed_expiry
 from ops.cost import Profile, Scenario
+from ops.stack import OpsError
 
 LINK_BASE = "{linkBase}"
 _LINK = re.compile(r"(?P<base>https?://[^\s/]+)/r/(?P<token>[A-Za-z0-9_-]+)")
 
 
-class FlowError(RuntimeError):
+class FlowError(OpsError):
     """The local runtime did not do what the flow expects."""
+
+
+class WaitTooLongError(FlowError):
+    """The runtime's partner wait is longer than a recording can sit through."""
+
+    def __init__(self, wait_seconds: int, timeout: float, base_url: str) -> None:
+        super().__init__(
+            f"this runtime gives partners {wait_seconds} s to answer, and the unanswered flow has to wait "
+            f"that long (a recording waits at most {timeout:.0f} s).\n"
+            "Restart the runtime with a short wait, then record again:\n"
+            "  PARTNER_WAIT_SECONDS=5 make local\n"
+            f'  make ops ARGS="profile --endpoint {base_url} --write"'
+        )
 
 
 class Recorder:
@@ -139,12 +154,22 @@ class Recorder:
         self.reset()
         request_id, body = self.start_request("예약 시간을 오후 3시로 바꾸고 싶어요")
         token = _token(body)
+        self._check_wait(token)
         self._get(f"/api/confirm/{token}")
         self._post("/api/respond", {"token": token, "response": "accept"})
         view = self._notified(request_id)
         if view.get("status") != "Responded":
             raise FlowError(f"the answered request ended {view.get('status')}")
         return self._scenario(self._settled(), view, [body], request_id), request_id
+
+    def _check_wait(self, token: str) -> None:
+        """Refuse early (before the unanswered flow) when the partner wait would outlast the recording."""
+        expires_at = claimed_expiry(token)
+        if expires_at is None:
+            return
+        wait = int(expires_at - time.time())
+        if wait > self.timeout - 10:
+            raise WaitTooLongError(wait, self.timeout, self.base_url)
 
     def timed_out(self) -> Scenario:
         self.reset()

@@ -77,3 +77,12 @@ def verify(key: bytes, token: str, now: int) -> int:
     if now >= expires_at:
         raise ExpiredTokenError("expired")
     return int(expires_at)
+
+
+def claimed_expiry(token: str) -> int | None:
+    """The expiry a token claims, unverified (no key): for operator tools reading their own test links."""
+    if not isinstance(token, str) or not _ALPHABET.fullmatch(token):
+        return None
+    raw = base64.urlsafe_b64decode(token + "=")
+    (expires_at,) = struct.unpack(">I", raw[_RANDOM_BYTES:_SIGNED_BYTES])
+    return int(expires_at)

@@ -11,6 +11,7 @@ import pytest
 from e2e_client import HANGUL, LocalClient, emulator_client
 
 from local.testing import running_system
+from ops.profile import WaitTooLongError, record
 
 pytestmark = pytest.mark.e2e
 
@@ -233,3 +234,9 @@ def test_bad_input_gets_a_korean_400_and_stores_nothing(
     assert answer.json()["error"] == "BAD_REQUEST"
     assert HANGUL.search(answer.json()["message"])
     assert client.stored_request_count() == stored_before
+
+
+def test_recording_a_profile_against_a_long_partner_wait_says_what_to_do(client: LocalClient) -> None:
+    # The recorder may wait 15 s here; this runtime's partners get 10 s, and a recording needs a margin.
+    with pytest.raises(WaitTooLongError, match=r"PARTNER_WAIT_SECONDS=5 make local"):
+        record(client.base_url, timeout=15)

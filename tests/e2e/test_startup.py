@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -28,17 +30,24 @@ def _start(port: int) -> subprocess.Popen[str]:
     )
 
 
-def test_a_port_in_use_is_named_with_the_way_out() -> None:
-    with socket.socket() as taken:
+def test_a_port_in_use_is_named_with_a_port_that_is_actually_free() -> None:
+    with socket.socket() as taken, socket.socket() as next_one:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
+        with contextlib.suppress(OSError):  # the next port is taken too (by us, or already by someone)
+            next_one.bind(("127.0.0.1", port + 1))
+            next_one.listen()
         process = _start(port)
         output, _ = process.communicate(timeout=60)
 
     assert process.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use." in output
-    assert f"PORT={port + 1} make local" in output
+    suggested = re.search(r"PORT=(\d+) make local", output)
+    assert suggested, output
+    assert int(suggested.group(1)) not in (port, port + 1)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", int(suggested.group(1))))  # free: binds
 
 
 def test_ctrl_c_stops_it_cleanly() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -159,3 +160,47 @@ def test_an_aws_error_is_one_line_and_exit_2(dynamodb: Any, capsys: pytest.Captu
     assert code == 2
     assert err.startswith("ops: AWS answered:")
     assert "ResourceNotFoundException" in err
+
+
+def test_profile_against_a_long_wait_explains_instead_of_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ops import profile
+
+    def too_long(endpoint: str) -> None:
+        raise profile.WaitTooLongError(300, 60, endpoint)
+
+    monkeypatch.setattr(profile, "record", too_long)
+    code, out, err = _run(capsys, "profile", "--endpoint", "http://127.0.0.1:8000")
+
+    assert code == 2
+    assert out == ""
+    assert "partners 300 s to answer" in err
+    assert "PARTNER_WAIT_SECONDS=5 make local" in err
+    assert "Traceback" not in err
+
+
+def test_profile_without_a_runtime_says_how_to_start_one(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again below: nothing listens there
+
+    code, _, err = _run(capsys, "profile", "--endpoint", f"http://127.0.0.1:{port}")
+
+    assert code == 2
+    assert "cannot reach the local runtime" in err
+    assert "make local" in err
+
+
+def test_make_ops_json_can_be_piped() -> None:
+    # `make ops ARGS="... --json" | jq`: make itself must print nothing on stdout.
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        ["make", "--no-print-directory", "ops", "ARGS=cost --json"],  # noqa: S607 - the repository's make
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(done.stdout)["pricesDate"]
