@@ -35,6 +35,12 @@ test: venv tools lint
 test-fast: venv
 	$(PY) -m pytest -m "not e2e and not browser"
 
+# The pictures in README.md and docs/ come from the browser tests' captures of this run, never by hand.
+screenshots: venv tools
+	rm -rf build/screenshots
+	$(PY) -m pytest -m browser -q
+	$(PY) scripts/publish_screenshots.py
+
 # Quiet recipes: what these print is the tool's own output (pipeable), never make's echo.
 local: venv
 	@$(PY) -m local $(ARGS)
