@@ -33,6 +33,7 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.WaitEndedError: (410, "WAIT_ENDED"),
     errors.RequestNotFoundError: (404, "NOT_FOUND"),
     errors.RateLimitedError: (429, "RATE_LIMITED"),
+    errors.UnavailableError: (503, "UNAVAILABLE"),  # the store's retries are spent (issue 11)
 }
 _THROTTLING = frozenset(
     {

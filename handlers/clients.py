@@ -23,12 +23,24 @@ BEDROCK_CONFIG = Config(
 )
 # Our own retries (SMS twice, callbacks once) are explicit in the code; botocore adds none on top.
 NO_RETRY_CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+# A publish that times out may still have texted the partner, so it is never repeated (see
+# `handlers/adapters/sms.py`); short timeouts keep every attempt inside the SMS task's time.
+SNS_CONNECT_TIMEOUT_SECONDS = 2
+SNS_READ_TIMEOUT_SECONDS = 5
+SNS_CONFIG = Config(
+    connect_timeout=SNS_CONNECT_TIMEOUT_SECONDS,
+    read_timeout=SNS_READ_TIMEOUT_SECONDS,
+    retries={"total_max_attempts": 1, "mode": "standard"},
+)
+# The store retries transient errors itself within the invocation's time (`handlers/store/retry.py`);
+# botocore makes a few quick attempts of its own first, as it does by default.
+DYNAMODB_CONFIG = Config(retries={"total_max_attempts": 3, "mode": "standard"})
 
 _CONFIGS: dict[str, Config | None] = {
-    "dynamodb": None,
+    "dynamodb": DYNAMODB_CONFIG,
     "lambda": None,
     "stepfunctions": NO_RETRY_CONFIG,
-    "sns": NO_RETRY_CONFIG,
+    "sns": SNS_CONFIG,
     "lexv2-runtime": LEX_CONFIG,
     "bedrock-runtime": BEDROCK_CONFIG,
 }

@@ -3,8 +3,24 @@
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 
 
 def now() -> float:
     """Seconds since the epoch."""
     return time.time()
+
+
+# The running invocation's deadline (monotonic seconds), set by `observability.instrumented`, so code deep
+# in the store can keep its retries inside the function's time without being handed the context.
+_deadline: ContextVar[float | None] = ContextVar("invocation_deadline", default=None)
+
+
+def set_deadline(remaining_ms: int | None) -> None:
+    _deadline.set(None if remaining_ms is None else time.monotonic() + remaining_ms / 1000)
+
+
+def remaining_seconds() -> float | None:
+    """Seconds the invocation has left, or None outside an invocation (tests, tools)."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()

@@ -17,6 +17,8 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.metrics import MetricUnit
 
+from handlers import clock
+
 SERVICE = "partner-confirm"
 NAMESPACE = "PartnerConfirm"
 
@@ -111,9 +113,12 @@ def instrumented(correlation_id_path: str | None = None) -> Callable[[Handler], 
                 handler, correlation_id_path=correlation_id_path, clear_state=True, log_event=False
             )
             _count_cold_start(context)
+            remaining = getattr(context, "get_remaining_time_in_millis", None)
+            clock.set_deadline(remaining() if callable(remaining) else None)
             try:
                 return wrapped(event, context)
             finally:
+                clock.set_deadline(None)
                 flush_metrics()
 
         return run  # type: ignore[return-value]

@@ -39,3 +39,12 @@ def fresh_caches() -> Iterator[None]:
     reset_settings()
     reset_clients()
     reset_observability()
+
+
+@pytest.fixture
+def fast_store_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store's retries of transient errors give up after a fraction of a second (tests of what
+    happens once they are spent)."""
+    from handlers.store import retry
+
+    monkeypatch.setattr(retry, "BUDGET_SECONDS", 0.3)

@@ -35,6 +35,11 @@ class SmsDeliveryError(DomainError):
     """SNS refused the partner SMS after every retry: the workflow task fails."""
 
 
+class SmsOutcomeUnknownError(DomainError):
+    """SNS took the request but its answer never came (read timeout, connection dropped): the partner may
+    have the text, so it is never sent again."""
+
+
 class ReservationMismatchError(DomainError):
     """No reservation with this number and phone (deliberately one error for both cases)."""
 
@@ -46,3 +51,7 @@ class InvalidInputError(DomainError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class UnavailableError(DomainError):
+    """A store call kept failing with throttling, server or connection errors until its retries ran out."""

@@ -7,7 +7,6 @@ domain answer (or `False`), never a raw `ConditionalCheckFailedException`. Statu
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,10 +18,9 @@ from botocore.exceptions import ClientError
 from handlers.models.domain import ANSWERABLE, Status
 from handlers.models.errors import RateLimitedError, TokenUsedError, WaitEndedError
 from handlers.store import keys
+from handlers.store.retry import RetryingClient
 from handlers.store.schema import GSI1, GSI1_PARTITION, GSI1_SORT, GSI2, GSI2_PARTITION, GSI2_SORT
 
-TRANSACT_ATTEMPTS = 3
-CONFLICT_BACKOFF_SECONDS = 0.02
 _WAIT_OVER = frozenset({Status.TIMEOUT.value, Status.FAILED.value})
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -86,31 +84,24 @@ def event_put(table: str, request_id: str, event_type: str, at_ms: int, details:
 
 class Store:
     def __init__(self, client: Any, table_name: str) -> None:
-        self._client = client
+        self._client = RetryingClient(client)
         self._table = table_name
 
     # -- plumbing ------------------------------------------------------------------------------------
 
     def _transact(self, actions: Sequence[Item]) -> None:
-        """One transaction. A cancellation only because another transaction held an item is retried:
-        nothing was written, and the caller wants the verdict of its conditions, not a collision
-        (two answers to one link, a late answer against the timeout, two chats from one address)."""
-        for attempt in range(1, TRANSACT_ATTEMPTS + 1):
-            try:
-                self._client.transact_write_items(TransactItems=list(actions))
-                return
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-                    raise
-                reasons = exc.response.get("CancellationReasons") or []
-                codes = tuple(str(r.get("Code", "None")) for r in reasons)
-                if _only_conflicts(codes):
-                    if attempt < TRANSACT_ATTEMPTS:
-                        time.sleep(CONFLICT_BACKOFF_SECONDS * attempt)
-                        continue
-                    raise  # still colliding: the API answers 503, a workflow task fails and is retried
-                items = tuple(from_dynamo(r["Item"]) if r.get("Item") else None for r in reasons)
-                raise TransactionCancelledError(Cancelled(codes=codes, items=items)) from exc
+        """One transaction. Cancellations that decided nothing (another transaction held an item, throttling)
+        are retried by the client (`handlers/store/retry.py`); what reaches here is the verdict of the
+        conditions, handed to the caller as `TransactionCancelledError`."""
+        try:
+            self._client.transact_write_items(TransactItems=list(actions))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = exc.response.get("CancellationReasons") or []
+            codes = tuple(str(r.get("Code", "None")) for r in reasons)
+            items = tuple(from_dynamo(r["Item"]) if r.get("Item") else None for r in reasons)
+            raise TransactionCancelledError(Cancelled(codes=codes, items=items)) from exc
 
     def _get(self, key: Mapping[str, Any]) -> Item | None:
         answer = self._client.get_item(TableName=self._table, Key=dict(key), ConsistentRead=True)
@@ -588,10 +579,6 @@ def _answer_refused(cancelled: Cancelled, now_s: int) -> Exception:
         # Only answers are claimed, and the link lives exactly as long as the wait (410, not 401).
         return WaitEndedError("token expired")
     return TransactionCancelledError(cancelled)
-
-
-def _only_conflicts(codes: Sequence[str]) -> bool:
-    return "TransactionConflict" in codes and all(c in ("TransactionConflict", "None") for c in codes)
 
 
 def keys_plain(key: Mapping[str, Mapping[str, str]]) -> dict[str, str]:

@@ -11,7 +11,12 @@ from handlers import clock as wall_clock
 from handlers.adapters.sms import SmsSender
 from handlers.models import link_token
 from handlers.models.domain import TERMINAL_STATUSES
-from handlers.models.errors import RequestNotFoundError, SmsDeliveryError
+from handlers.models.errors import (
+    RequestNotFoundError,
+    SmsDeliveryError,
+    SmsOutcomeUnknownError,
+    UnavailableError,
+)
 from handlers.models.messages import sms_body
 from handlers.observability import count, logger
 from handlers.store.table import Store
@@ -90,20 +95,29 @@ def notify_partner(
     body = sms_body(
         request.get("partnerName"), str(request["reservationNumber"]), link_base_url + token.value
     )
+    sent_details: dict[str, Any] = {"channel": channel, "linkExpiresAt": token.expires_at}
+    # The text exists from the moment SNS takes it: a partner answering the instant it arrives still
+    # answers after this time, so the timeline shows `SMSSent` before `Responded`.
+    sent_at_ms = int(clock() * 1000)
     try:
         message_id = sms.send(str(request["partnerPhone"]), body)
+        count("SmsSent", channel=channel)
+    except SmsOutcomeUnknownError:
+        # The partner may have the text: record it as sent, so no retry ever texts again. If it never
+        # arrived, the wait runs out and the customer hears so.
+        logger().warning("SNS did not answer the publish; treated as sent, never repeated")
+        count("SmsOutcomeUnknown")
+        message_id = "unknown"
+        sent_details["uncertain"] = True
     except SmsDeliveryError:
         count("SmsFailed")
         logger().exception("partner SMS not delivered")
         raise
-    count("SmsSent", channel=channel)
     try:
         # The link lives exactly as long as the wait, so its expiry is the partner's deadline; the event
         # carries it so the status answer shows it without another read.
-        store.mark_sms_sent(
-            request_id, int(clock() * 1000), {"channel": channel, "linkExpiresAt": token.expires_at}
-        )
-    except (ClientError, BotoCoreError):
+        store.mark_sms_sent(request_id, sent_at_ms, sent_details)
+    except (ClientError, BotoCoreError, UnavailableError):
         # The partner has the link: failing the task now would end a request they can still answer
         # (every answerable status includes `Created`), so the missing `SMSSent` entry is only logged.
         logger().exception("SMS sent but SMSSent not recorded")

@@ -6,6 +6,7 @@ import base64
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from handlers import intake
@@ -168,18 +169,43 @@ def test_customer_id_is_optional(flow):
 
 def test_storage_failure_is_500_json(flow, aws_client):
     stub = Stubber(aws_client("dynamodb"))
-    stub.add_client_error("transact_write_items", "InternalServerError", http_status_code=500)
+    stub.add_client_error("transact_write_items", "ValidationException", http_status_code=400)
     with stub:
         answer = flow.chat()
     assert (answer["statusCode"], _body(answer)["error"]) == (500, "INTERNAL")
 
 
-def test_storage_throttling_is_503_json(flow, aws_client):
-    stub = Stubber(aws_client("dynamodb"))
-    stub.add_client_error("transact_write_items", "ThrottlingException", http_status_code=400)
-    with stub:
-        answer = flow.chat()
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("ThrottlingException", 400), ("InternalServerError", 500), ("ServiceUnavailable", 503)],
+)
+def test_a_transient_storage_error_is_retried_and_the_chat_accepted(flow, aws_client, code, status):
+    failed = []
+
+    def once(params, **_):
+        if not failed:
+            failed.append(code)
+            raise ClientError(
+                {"Error": {"Code": code, "Message": "x"}, "ResponseMetadata": {"HTTPStatusCode": status}},
+                "TransactWriteItems",
+            )
+
+    aws_client("dynamodb").meta.events.register("provide-client-params.dynamodb.TransactWriteItems", once)
+    assert flow.chat()["statusCode"] == 202
+    assert failed == [code]
+
+
+def test_storage_throttling_is_503_json_once_the_retries_are_spent(flow, aws_client, fast_store_retries):
+    attempts = []
+
+    def always(params, **_):
+        attempts.append(1)
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "x"}}, "TransactWriteItems")
+
+    aws_client("dynamodb").meta.events.register("provide-client-params.dynamodb.TransactWriteItems", always)
+    answer = flow.chat()
     assert (answer["statusCode"], _body(answer)["error"]) == (503, "UNAVAILABLE")
+    assert len(attempts) > 1
 
 
 def test_cors_headers_follow_allowed_origin(flow, monkeypatch):
@@ -238,7 +264,7 @@ def test_chat_colliding_with_another_from_the_same_address_is_retried(flow, tran
     assert collisions == ["TransactionConflict"]
 
 
-def test_chat_still_colliding_is_503_json(flow, transaction_conflicts):
-    transaction_conflicts(10)
+def test_chat_still_colliding_is_503_json(flow, transaction_conflicts, fast_store_retries):
+    transaction_conflicts(10_000)
     answer = flow.chat()
     assert (answer["statusCode"], _body(answer)["error"]) == (503, "UNAVAILABLE")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from handlers import clock, timeout
@@ -342,19 +343,48 @@ def test_sixteen_concurrent_answers_give_one_success_and_one_callback(flow, aws_
 def test_unexpected_errors_are_500_json(flow, aws_client):
     _, token = flow.texted()
     stub = Stubber(aws_client("dynamodb"))
-    stub.add_client_error("get_item", "InternalServerError", http_status_code=500)
+    stub.add_client_error("get_item", "ValidationException", http_status_code=400)
     with stub:
         answer = flow.respond({"token": token, "response": "accept"})
     assert (answer["statusCode"], _body(answer)["error"]) == (500, "INTERNAL")
 
 
-def test_throttling_is_503(flow, aws_client):
+def test_throttling_is_503_once_the_retries_are_spent(flow, aws_client, fast_store_retries):
     _, token = flow.texted()
     stub = Stubber(aws_client("dynamodb"))
-    stub.add_client_error("get_item", "ProvisionedThroughputExceededException", http_status_code=400)
+    for _ in range(200):
+        stub.add_client_error("get_item", "ProvisionedThroughputExceededException", http_status_code=400)
     with stub:
         answer = flow.confirm(token)
     assert (answer["statusCode"], _body(answer)["error"]) == (503, "UNAVAILABLE")
+
+
+def test_an_answer_whose_transaction_was_throttled_is_retried_and_recorded_once(flow, aws_client):
+    request_id, token = flow.texted()
+    cancelled = []
+
+    def throttled_once(params, **_):
+        if not cancelled:
+            cancelled.append(params["ClientRequestToken"])
+            reasons = [{"Code": "None"}, {"Code": "ThrottlingError"}, {"Code": "None"}]
+            raise ClientError(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "x"},
+                    "CancellationReasons": reasons,
+                },
+                "TransactWriteItems",
+            )
+
+    aws_client("dynamodb").meta.events.register(
+        "provide-client-params.dynamodb.TransactWriteItems", throttled_once
+    )
+    stub = Stubber(aws_client("stepfunctions"))
+    stub.add_response("send_task_success", {}, {"taskToken": ANY, "output": ANY})
+    with stub:
+        answer = flow.respond({"token": token, "response": "accept"})
+    assert answer["statusCode"] == 200, answer
+    assert len(cancelled) == 1
+    assert flow.request_item(request_id)["status"] == "Responded"
 
 
 def test_broken_stored_data_is_500_not_the_callers_400(flow, aws):
