@@ -13,6 +13,7 @@ from components.bot import IntakeBot, IntakeBotArgs
 from components.code import code_archive
 from components.functions import FunctionDefaults, powertools_layer_arn
 from components.monitoring import Monitoring, MonitoringArgs
+from components.secrets import StackSecrets, StackSecretsArgs
 from components.settings import load_settings
 from components.site import StaticSite, StaticSiteArgs
 from components.table import ConfirmationTable, ConfirmationTableArgs
@@ -46,6 +47,12 @@ table = ConfirmationTable(
         seed_partner_phone=settings.seed_partner_phone,
     ),
 )
+secrets = StackSecrets(
+    "secrets",
+    StackSecretsArgs(
+        parameter_prefix=f"/{pulumi.get_project()}/{pulumi.get_stack()}", key_alias=f"alias/{prefix}-secrets"
+    ),
+)
 bot = IntakeBot("intake-bot", IntakeBotArgs(region=settings.region, account_id=account_id))
 site = StaticSite(
     "site",
@@ -66,6 +73,9 @@ workflow = CallbackWorkflow(
         table_arn=table.table_arn,
         table_indexes=table.index_names,
         link_base_url=site.partner_link_base,
+        link_key_parameter=secrets.parameter_names["link"],
+        link_key_parameter_arn=secrets.parameter_arns["link"],
+        secrets_key_arn=secrets.key_arn,
         partner_wait_seconds=settings.partner_wait_seconds,
         sms_mode=settings.sms_mode,
         sms_region=settings.sms_region,
@@ -90,7 +100,9 @@ api = PartnerApi(
         table_arn=table.table_arn,
         table_indexes=table.index_names,
         state_machine_arn=workflow.state_machine_arn,
-        link_signing_key=workflow.link_signing_key,
+        link_key_parameter=secrets.parameter_names["link"],
+        link_key_parameter_arn=secrets.parameter_arns["link"],
+        secrets_key_arn=secrets.key_arn,
         orchestrator_failure_arn=workflow.functions["failure"].arn,
         bot_id=bot.bot_id,
         bot_alias_id=bot.bot_alias_id,
@@ -136,3 +148,6 @@ pulumi.export("dashboardUrl", monitoring.dashboard_url)
 pulumi.export("alarmTopicArn", monitoring.alarm_topic_arn)
 # Where this stack's texts go (`sns` or `log`): `python -m ops smoke` reads them back only from the log.
 pulumi.export("smsMode", settings.sms_mode.value)
+# What `python -m ops rotate-link-key` rotates, and for how long the replaced key must still verify.
+pulumi.export("linkKeyParameter", secrets.parameter_names["link"])
+pulumi.export("partnerWaitSeconds", settings.partner_wait_seconds)

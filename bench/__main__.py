@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import sys
 
-from bench import coldstart, roundtrips
+from bench import coldstart, roundtrips, secrets
+from handlers.models.keyring import CACHE_SECONDS
 
 
 def main() -> int:
@@ -30,6 +31,18 @@ def main() -> int:
             f"{memory_ratio:8.2f}{'  OVER TARGET' if over else ''}"
         )
     print(f"  targets: time <= {coldstart.IMPORT_RATIO_TARGET}x, memory <= {coldstart.MEMORY_RATIO_TARGET}x")
+
+    print(
+        "\nLink keyring read (Powertools Parameters, SSM SecureString on moto), median of 5 fresh processes"
+    )
+    read = secrets.measure()
+    over = len(read.warm_calls) > secrets.WARM_CALLS_TARGET
+    failures += over
+    print(
+        f"  first read after a cold start {read.cold_seconds * 1000:7.1f} ms: {', '.join(read.cold_calls)}\n"
+        f"  cached read (max age {CACHE_SECONDS} s)  {read.warm_seconds * 1000:7.1f} ms: "
+        f"{', '.join(read.warm_calls) or 'no call'}{'  OVER TARGET' if over else ''}"
+    )
 
     print("\nAWS round trips per call (real handlers on moto, every botocore call counted)")
     for result in roundtrips.measure():

@@ -23,6 +23,7 @@ TABLE = "partner-confirm-bench"
 ORCHESTRATOR = "partner-confirm-orchestrator"
 RESERVATION = "R-BENCH-0001"
 CUSTOMER_PHONE = "+821012345678"
+LINK_KEY_PARAMETER = "/partner-confirm/bench/link-signing-key"
 
 MINIMUMS = {"POST /chat": 3, "GET /confirm/{token}": 2, "POST /respond": 3, "GET /requests/{requestId}": 1}
 
@@ -72,7 +73,7 @@ def _environment() -> None:
         TABLE_NAME=TABLE,
         ORCHESTRATOR_FUNCTION=ORCHESTRATOR,
         STATE_MACHINE_ARN=f"arn:aws:states:{REGION}:123456789012:stateMachine:bench",
-        LINK_SIGNING_KEY="bench-signing-key-0123456789abcdef",
+        LINK_KEY_PARAMETER=LINK_KEY_PARAMETER,
         LINK_BASE_URL="https://confirm.example/r/",
         INTENT_CLASSIFIER="lex",
         BOT_ID="BENCHBOT01",
@@ -92,6 +93,7 @@ def measure() -> list[RoundTrips]:
 
     from handlers import intake, partner_response, sms_sender, status
     from handlers.clients import client, reset_clients
+    from handlers.models.keyring import initial_document
     from handlers.settings import get_settings, reset_settings
     from handlers.store.keys import reservation_item
     from handlers.store.schema import create_table_request
@@ -111,6 +113,13 @@ def measure() -> list[RoundTrips]:
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         dynamodb.create_table(**create_table_request(TABLE))
+        kms_key = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
+        boto3.client("ssm", region_name=REGION).put_parameter(
+            Name=LINK_KEY_PARAMETER,
+            Type="SecureString",
+            KeyId=kms_key,
+            Value=json.dumps(initial_document("YmVuY2gtbGluay1rZXktMzItYnl0ZXMtbG9uZy4uLi4=")),
+        )
         dynamodb.put_item(
             TableName=TABLE,
             Item=to_dynamo(

@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam
-from components.functions import DeployedFunction, FunctionDefaults, deploy_function
+from components.functions import DeployedFunction, FunctionDefaults, deploy_function, secret_statements
 from handlers.settings import ENV
 
 # Route key -> function key (docs/contracts.md, "HTTP API").
@@ -60,8 +60,12 @@ class PartnerApiArgs:
     """Index names the functions may query."""
     state_machine_arn: pulumi.Input[str]
     """The workflow the orchestrator starts."""
-    link_signing_key: pulumi.Input[str]
-    """HMAC key of the partner links (secret)."""
+    link_key_parameter: pulumi.Input[str]
+    """Name of the SecureString keyring that signs partner links."""
+    link_key_parameter_arn: pulumi.Input[str]
+    """Its ARN, for the partner-response policy."""
+    secrets_key_arn: pulumi.Input[str]
+    """The stack's KMS key that encrypts it."""
     orchestrator_failure_arn: pulumi.Input[str]
     """The workflow's `failure` function: it ends a request whose orchestrator retries ran out."""
     bot_id: pulumi.Input[str]
@@ -165,11 +169,13 @@ class PartnerApi(pulumi.ComponentResource):
             description="Shows the partner the request and records the answer (task callback)",
             environment={
                 ENV["table_name"]: args.table_name,
-                ENV["link_signing_key"]: args.link_signing_key,
+                ENV["link_key_parameter"]: args.link_key_parameter,
                 ENV["allowed_origin"]: args.allowed_origin,
             },
             statements=pulumi.Output.all(
-                table("partner_response"), iam.wildcard_statement(iam.TASK_CALLBACKS, sid="AnswerWorkflow")
+                table("partner_response"),
+                iam.wildcard_statement(iam.TASK_CALLBACKS, sid="AnswerWorkflow"),
+                *secret_statements(args.link_key_parameter_arn, args.secrets_key_arn),
             ),
             parent=self,
         )

@@ -121,6 +121,14 @@ def powertools_environment(log_level: str) -> dict[str, str]:
     }
 
 
+def secret_statements(
+    parameter_arn: pulumi.Input[str], key_arn: pulumi.Input[str]
+) -> list[pulumi.Output[dict[str, Any]]]:
+    """The statements that let a function read one secret (`iam.secret_read_statements`)."""
+    both = pulumi.Output.all(parameter_arn, key_arn).apply(lambda arns: iam.secret_read_statements(*arns))
+    return [both.apply(lambda statements: statements[0]), both.apply(lambda statements: statements[1])]
+
+
 def deploy_function(
     component: str,
     key: str,

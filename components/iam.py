@@ -141,6 +141,21 @@ def invoke_statement(function_arns: Sequence[str], sid: str = "Invoke") -> State
     return statement(["lambda:InvokeFunction"], list(function_arns), sid=sid)
 
 
+def secret_read_statements(parameter_arn: str, key_arn: str) -> list[Statement]:
+    """Read one SecureString parameter: the parameter, and its KMS key only when SSM asks for it."""
+    region = parameter_arn.split(":")[3]
+    return [
+        statement(["ssm:GetParameter"], [parameter_arn], sid="ReadSecret"),
+        {
+            "Sid": "DecryptSecret",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt"],
+            "Resource": [key_arn],
+            "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}},
+        },
+    ]
+
+
 def state_machine_policy(function_arns: Sequence[str], table_arn: str) -> Document:
     """The workflow role: invoke its task functions, end a request its handlers could not end (one direct
     UpdateItem on the table, see `components/state_machine.py`), deliver its logs, send traces."""

@@ -7,14 +7,11 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_random as random
 
 from components import iam
-from components.functions import DeployedFunction, FunctionDefaults, deploy_function
+from components.functions import DeployedFunction, FunctionDefaults, deploy_function, secret_statements
 from components.state_machine import build_definition
 from handlers.settings import ENV, Notifier, SmsMode
-
-LINK_KEY_BYTES = 32
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +26,12 @@ class CallbackWorkflowArgs:
     """Index names the functions may query."""
     link_base_url: pulumi.Input[str]
     """`https://<site>/r/`: the partner link is this plus the token."""
+    link_key_parameter: pulumi.Input[str]
+    """Name of the SecureString keyring that signs partner links."""
+    link_key_parameter_arn: pulumi.Input[str]
+    """Its ARN, for the SMS sender's policy."""
+    secrets_key_arn: pulumi.Input[str]
+    """The stack's KMS key that encrypts it."""
     partner_wait_seconds: int
     """How long the workflow waits for the partner (also the link's lifetime)."""
     sms_mode: SmsMode
@@ -62,11 +65,10 @@ class CallbackWorkflowArgs:
 
 
 class CallbackWorkflow(pulumi.ComponentResource):
-    """State machine + the four task functions + the HMAC key that signs partner links."""
+    """State machine + the four task functions."""
 
     state_machine_arn: pulumi.Output[str]
     state_machine_name: pulumi.Output[str]
-    link_signing_key: pulumi.Output[str]
     functions: dict[str, DeployedFunction]
     function_names: dict[str, pulumi.Output[str]]
     log_group_names: dict[str, pulumi.Output[str]]
@@ -77,16 +79,15 @@ class CallbackWorkflow(pulumi.ComponentResource):
         super().__init__("partnerconfirm:index:CallbackWorkflow", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        # Generated here and kept secret in state: a fresh stack needs no secret step.
-        signing_key = random.RandomBytes(f"{name}-link-signing-key", length=LINK_KEY_BYTES, opts=child)
-        self.link_signing_key = pulumi.Output.secret(signing_key.base64)
-
         def table(function: str) -> pulumi.Output[dict]:
             return pulumi.Output.from_input(args.table_arn).apply(
                 lambda arn: iam.table_statement(arn, function, args.table_indexes)
             )
 
-        sms_statements: list[pulumi.Input[dict]] = [table("sms_sender")]
+        sms_statements: list[pulumi.Input[dict]] = [
+            table("sms_sender"),
+            *secret_statements(args.link_key_parameter_arn, args.secrets_key_arn),
+        ]
         if args.sms_mode is SmsMode.SNS:
             sms_statements.append(iam.wildcard_statement(["sns:Publish"], sid="TextPhoneNumbers"))
         sms_sender = deploy_function(
@@ -96,7 +97,7 @@ class CallbackWorkflow(pulumi.ComponentResource):
             description="Stores the task token, signs the partner link and texts it",
             environment={
                 ENV["table_name"]: args.table_name,
-                ENV["link_signing_key"]: self.link_signing_key,
+                ENV["link_key_parameter"]: args.link_key_parameter,
                 ENV["link_base_url"]: args.link_base_url,
                 ENV["partner_wait_seconds"]: str(args.partner_wait_seconds),
                 ENV["sms_mode"]: args.sms_mode.value,

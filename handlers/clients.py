@@ -39,6 +39,7 @@ DYNAMODB_CONFIG = Config(retries={"total_max_attempts": 3, "mode": "standard"})
 _CONFIGS: dict[str, Config | None] = {
     "dynamodb": DYNAMODB_CONFIG,
     "lambda": None,
+    "ssm": None,
     "stepfunctions": NO_RETRY_CONFIG,
     "sns": SNS_CONFIG,
     "lexv2-runtime": LEX_CONFIG,
@@ -56,6 +57,20 @@ def client(service: str, settings: Settings, region: str | None = None) -> Any:
     return _client(service, region, settings)
 
 
+@lru_cache(maxsize=32)
+def _parameters(settings: Settings) -> Any:
+    # Imported on first use: only the functions that read a secret pay for Powertools Parameters.
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+    return SSMProvider(boto3_client=_client("ssm", None, settings))
+
+
+def parameters(settings: Settings) -> Any:
+    """Powertools' SSM provider on this function's client; its cache lives as long as the function."""
+    return _parameters(settings)
+
+
 def reset_clients() -> None:
-    """Forget cached clients (tests start a fresh moto between cases)."""
+    """Forget cached clients and cached parameters (tests start a fresh moto between cases)."""
     _client.cache_clear()
+    _parameters.cache_clear()

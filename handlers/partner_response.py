@@ -27,7 +27,7 @@ def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
     @app.get("/confirm/<token>")
     def confirm(token: str) -> Response:
         settings = get_settings()
-        view = open_link(token, store=wiring.store(settings), signing_key=wiring.signing_key(settings))
+        view = open_link(token, store=wiring.store(settings), link_keys=wiring.link_keys(settings))
         return api.json_response(200, view)
 
     @app.post("/respond")
@@ -38,7 +38,7 @@ def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
             body,
             store=wiring.store(settings),
             workflow=Workflow(client("stepfunctions", settings)),
-            signing_key=wiring.signing_key(settings),
+            link_keys=wiring.link_keys(settings),
         )
         return api.json_response(200, RespondAccepted(message=RESPONSE_ACCEPTED))
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class SmsMode(StrEnum):
@@ -42,7 +42,7 @@ ENV = {
     "table_name": "TABLE_NAME",
     "state_machine_arn": "STATE_MACHINE_ARN",
     "orchestrator_function": "ORCHESTRATOR_FUNCTION",
-    "link_signing_key": "LINK_SIGNING_KEY",
+    "link_key_parameter": "LINK_KEY_PARAMETER",
     "link_base_url": "LINK_BASE_URL",
     "partner_wait_seconds": "PARTNER_WAIT_SECONDS",
     "sms_mode": "SMS_MODE",
@@ -70,7 +70,7 @@ class Settings(BaseModel):
     table_name: str | None = None
     state_machine_arn: str | None = None
     orchestrator_function: str | None = None
-    link_signing_key: SecretStr | None = None
+    link_key_parameter: str | None = None  # the SecureString keyring (handlers/models/keyring.py)
     link_base_url: str | None = None
     partner_wait_seconds: int = Field(default=300, ge=5, le=600)
     sms_mode: SmsMode = SmsMode.SNS

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.clients import client
+from handlers import clock
+from handlers.adapters.secrets import Secrets
+from handlers.clients import client, parameters
+from handlers.models.keyring import Keyring
 from handlers.settings import Settings
 from handlers.store.table import Store
 
@@ -11,5 +14,15 @@ def store(settings: Settings) -> Store:
     return Store(client("dynamodb", settings), settings.require("table_name"))
 
 
+def _link_keyring(settings: Settings) -> Keyring:
+    return Secrets(parameters(settings)).keyring(settings.require("link_key_parameter"))
+
+
 def signing_key(settings: Settings) -> bytes:
-    return bytes(settings.require("link_signing_key").get_secret_value(), "utf-8")
+    """The key new partner links are signed with."""
+    return _link_keyring(settings).signing_key(int(clock.now()))
+
+
+def link_keys(settings: Settings) -> tuple[bytes, ...]:
+    """Every key a partner link may still carry (the previous one for a while after a rotation)."""
+    return _link_keyring(settings).verification_keys(int(clock.now()))

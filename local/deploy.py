@@ -219,6 +219,9 @@ class LocalCloud(pulumi.runtime.Mocks):
             "aws:cloudwatch/logGroup:LogGroup": self._log_group,
             "aws:sns/topic:Topic": self._topic,
             "aws:sns/smsPreferences:SmsPreferences": self._sms_preferences,
+            "aws:kms/key:Key": self._kms_key,
+            "aws:kms/alias:Alias": self._kms_alias,
+            "aws:ssm/parameter:Parameter": self._parameter,
             "random:index/randomBytes:RandomBytes": self._random_bytes,
             "random:index/randomPassword:RandomPassword": self._random_string,
             "random:index/randomString:RandomString": self._random_string,
@@ -561,6 +564,35 @@ class LocalCloud(pulumi.runtime.Mocks):
         return f"{name}_id", inputs
 
     # -- secrets and dynamic resources ------------------------------------------------------------
+
+    def _kms_key(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        key = self._client("kms").create_key(Description=str(inputs.get("description") or name))[
+            "KeyMetadata"
+        ]
+        if inputs.get("enableKeyRotation"):
+            self._client("kms").enable_key_rotation(KeyId=key["KeyId"])
+        return key["KeyId"], {**inputs, "arn": key["Arn"], "keyId": key["KeyId"]}
+
+    def _kms_alias(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        alias = str(inputs["name"])
+        self._client("kms").create_alias(AliasName=alias, TargetKeyId=str(inputs["targetKeyId"]))
+        return alias, {**inputs, "arn": self._arn("kms", alias)}
+
+    def _parameter(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        # SecureString with the stack's key, as on AWS: the functions read it through SSM (Powertools).
+        parameter = self._name(name, inputs)
+        request = {
+            "Name": parameter,
+            "Value": str(inputs["value"]),
+            "Type": str(inputs.get("type") or "String"),
+        }
+        if inputs.get("keyId"):
+            request["KeyId"] = str(inputs["keyId"])
+        if inputs.get("description"):
+            request["Description"] = str(inputs["description"])
+        self._client("ssm").put_parameter(**request)
+        arn = self._arn("ssm", f"parameter/{parameter.lstrip('/')}")
+        return parameter, {**inputs, "name": parameter, "arn": arn, "version": 1}
 
     def _random_bytes(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         import base64

@@ -6,6 +6,7 @@
     python -m ops cost                                     expected monthly cost at 100, 1,000, 10,000 a day
     python -m ops profile --endpoint URL --write           re-count the calls a flow makes (local runtime)
     python -m ops smoke --stack dev                        one question through the deployed flow, timed
+    python -m ops rotate-link-key --stack dev              a new partner-link key; sent links stay valid
 
 AWS: default credentials; the table comes from `--table` or the stack outputs (`--stack`, with the Pulumi
 CLI, or `--outputs-file`). Local runtime: `--endpoint http://127.0.0.1:8000` (or AWS_ENDPOINT_URL).
@@ -91,6 +92,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     smoke.add_argument(
         "--step-timeout", type=float, default=60.0, help="seconds to wait for a text or the notification"
+    )
+
+    rotate = commands.add_parser(
+        "rotate-link-key", parents=shared, help="a new key for partner links; links already sent stay valid"
+    )
+    rotate.add_argument(
+        "--activate-in",
+        type=int,
+        default=None,
+        help="seconds until the new key signs (default: the functions' cache age, so all know it first)",
     )
     return parser
 
@@ -320,6 +331,49 @@ def _smoke(args: argparse.Namespace) -> None:
         raise SmokeFailed(failure)
 
 
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _rotate_link_key(args: argparse.Namespace) -> None:
+    from handlers.models.keyring import CACHE_SECONDS
+    from ops.rotate import rotate_link_key
+
+    target = _target(args)
+    outputs = target.outputs()
+    parameter = outputs.get("linkKeyParameter")
+    wait = outputs.get("partnerWaitSeconds")
+    if not parameter or wait is None:
+        raise OpsError(
+            "the stack outputs have no linkKeyParameter and partnerWaitSeconds: deploy the stack first"
+        )
+    activate_in = CACHE_SECONDS if args.activate_in is None else args.activate_in
+    if activate_in < 0:
+        raise OpsError("--activate-in cannot be negative")
+    rotation = rotate_link_key(
+        target.client("ssm"),
+        str(parameter),
+        now=int(time.time()),
+        wait_seconds=int(wait),
+        activate_in=activate_in,
+    )
+    data = {
+        "parameter": rotation.parameter,
+        "newKeyActiveFrom": _iso(rotation.active_from),
+        "previousKeyValidUntil": _iso(rotation.previous_until),
+        "keysInRing": rotation.keys,
+    }
+    text = (
+        f"rotated the link key in {rotation.parameter}:\n"
+        f"  new links are signed with the new key from {data['newKeyActiveFrom']} (in {activate_in} s, once "
+        "every function has re-read the keyring)\n"
+        f"  links signed with the previous key stay valid until {data['previousKeyValidUntil']} "
+        f"(one partner wait of {wait} s after the switch, plus a margin)\n"
+        f"  {rotation.keys} key(s) in the ring; keys past their validity were dropped"
+    )
+    _emit(args, data, text)
+
+
 class SmokeFailed(Exception):
     """The smoke test failed: exit status 1 (a usage or setup problem is 2)."""
 
@@ -331,6 +385,7 @@ COMMANDS = {
     "cost": _cost,
     "profile": _profile,
     "smoke": _smoke,
+    "rotate-link-key": _rotate_link_key,
 }
 
 

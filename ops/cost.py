@@ -37,6 +37,7 @@ FREE_CALLS: Final = frozenset(
         "states.SendTaskHeartbeat",
         "states.DescribeExecution",
         "sns.Publish",  # billed per SMS part
+        "ssm.GetParameter",  # standard throughput is not billed; its KMS decrypt is (see flow_bill)
     }
 )
 
@@ -199,6 +200,9 @@ def flow_bill(scenario: Scenario, prices: Prices) -> Bill:
             writes += count * 2 * prices.assume("dynamodbItemsPerTransaction")
         elif operation not in FREE_CALLS:
             bill.unpriced.add(operation)
+        if operation == "ssm.GetParameter":
+            # Every read of a SecureString decrypts it with the stack's KMS key once.
+            bill.add("KMS", count * prices["kms.request"])
     bill.add(
         "DynamoDB", reads * prices["dynamodb.readRequestUnit"] + writes * prices["dynamodb.writeRequestUnit"]
     )
@@ -267,6 +271,7 @@ def fixed_monthly(prices: Prices) -> Bill:
         + prices.assume("dashboards") * prices["cloudwatch.dashboard"]
         + prices.assume("customMetrics") * prices["cloudwatch.customMetric"],
     )
+    bill.add("KMS", prices["kms.key"])  # the stack's key for its secrets
     return bill
 
 

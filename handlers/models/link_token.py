@@ -16,6 +16,7 @@ import hmac
 import re
 import secrets
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 _RANDOM_BYTES = 16
@@ -60,6 +61,14 @@ def issue(key: bytes, expires_at: int) -> IssuedToken:
 
 def verify(key: bytes, token: str, now: int) -> int:
     """The token's expiry (epoch seconds) if it is authentic and `now` is before it."""
+    return verify_any((key,), token, now)
+
+
+def verify_any(keys: Sequence[bytes], token: str, now: int) -> int:
+    """`verify` against every key still in use (a rotation keeps the previous key for one partner wait).
+
+    Every key is tried, in constant time each, whatever the first comparisons found.
+    """
     if not isinstance(token, str) or not _ALPHABET.fullmatch(token):
         raise TokenFormatError("bad token shape")
     try:
@@ -71,7 +80,8 @@ def verify(key: bytes, token: str, now: int) -> int:
     if len(raw) != _TOKEN_BYTES or base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != token:
         raise TokenFormatError("non-canonical token")
     signed, tag = raw[:_SIGNED_BYTES], raw[_SIGNED_BYTES:]
-    if not hmac.compare_digest(tag, _tag(key, signed)):
+    matches = [hmac.compare_digest(tag, _tag(key, signed)) for key in keys]
+    if not any(matches):
         raise TokenFormatError("bad tag")
     (expires_at,) = struct.unpack(">I", signed[_RANDOM_BYTES:])
     if now >= expires_at:

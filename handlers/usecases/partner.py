@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -35,10 +35,10 @@ class Completer(Protocol):
     def complete(self, task_token: str, output: dict[str, Any]) -> None: ...
 
 
-def _checked_token(store: Store, signing_key: bytes, token: str, now_s: int) -> tuple[str, Item]:
+def _checked_token(store: Store, link_keys: Sequence[bytes], token: str, now_s: int) -> tuple[str, Item]:
     """Signature and expiry first (no database read for a forged link), then the stored item."""
     try:
-        link_token.verify(signing_key, token, now_s)
+        link_token.verify_any(link_keys, token, now_s)
     except link_token.ExpiredTokenError as exc:
         raise TokenExpiredError("token expired") from exc
     except link_token.TokenFormatError as exc:
@@ -58,11 +58,11 @@ def _checked_token(store: Store, signing_key: bytes, token: str, now_s: int) -> 
 
 
 def open_link(
-    token: str, *, store: Store, signing_key: bytes, clock: Callable[[], float] | None = None
+    token: str, *, store: Store, link_keys: Sequence[bytes], clock: Callable[[], float] | None = None
 ) -> ConfirmView:
     clock = clock or wall_clock.now
     now = clock()
-    digest, item = _checked_token(store, signing_key, token, int(now))
+    digest, item = _checked_token(store, link_keys, token, int(now))
     if item.get("openedAt") is None and store.record_open(
         digest, str(item["requestId"]), int(now * 1000), {}
     ):
@@ -85,13 +85,13 @@ def respond(
     *,
     store: Store,
     workflow: Completer,
-    signing_key: bytes,
+    link_keys: Sequence[bytes],
     clock: Callable[[], float] | None = None,
 ) -> None:
     clock = clock or wall_clock.now
     now = clock()
     try:
-        digest, item = _checked_token(store, signing_key, body.token, int(now))
+        digest, item = _checked_token(store, link_keys, body.token, int(now))
     except TokenExpiredError as exc:
         # The link lives exactly as long as the wait: an answer past its expiry came after the wait ended.
         raise WaitEndedError("answer after the wait ended") from exc

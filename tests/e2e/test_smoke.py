@@ -1,4 +1,5 @@
-"""`python -m ops smoke` against the local runtime, exactly as `make smoke` runs it after a deploy."""
+"""`python -m ops smoke` and `python -m ops rotate-link-key` against the local runtime, as an operator runs
+them on a deployed stack."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from handlers.models.keyring import Keyring
 from local.testing import running_system
 from ops.cli import main
+from tests.e2e.e2e_client import LocalClient, emulator_client
 
 pytestmark = pytest.mark.e2e
 
@@ -49,3 +52,32 @@ def test_a_flow_slower_than_the_bound_fails(url: str, capsys: pytest.CaptureFixt
     assert main(["smoke", "--endpoint", url, "--max-seconds", "0.01"]) == 1
 
     assert "over the bound" in capsys.readouterr().err
+
+
+def test_a_link_texted_before_a_key_rotation_is_answered_after_it(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = LocalClient(url)
+    request_id = client.ask(client.reservations()[0])
+    token = client.link_token(request_id, timeout=30)
+
+    assert main(["rotate-link-key", "--endpoint", url, "--json"]) == 0
+    rotation = json.loads(capsys.readouterr().out)
+
+    assert client.respond(token, "accept").status_code == 200
+    assert client.wait_for_notification(request_id, timeout=30)["status"] == "Responded"
+    assert rotation["keysInRing"] == 2
+    assert rotation["previousKeyValidUntil"] > rotation["newKeyActiveFrom"]
+
+
+def test_the_link_key_is_a_secure_string_under_the_stacks_key(url: str) -> None:
+    parameter = LocalClient(url).outputs()["linkKeyParameter"]
+    ssm = emulator_client(url, "ssm")
+
+    [described] = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [parameter]}])[
+        "Parameters"
+    ]
+    assert described["Type"] == "SecureString"
+    assert described["KeyId"].startswith("arn:aws:kms:")
+    stored = ssm.get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
+    assert len(Keyring.parse(json.loads(stored)).keys) >= 1

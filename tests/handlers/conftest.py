@@ -18,6 +18,7 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from handlers.clients import client
+from handlers.models.keyring import Keyring, RingKey
 from handlers.settings import get_settings
 from handlers.store.keys import reservation_item
 from handlers.store.schema import create_table_request
@@ -27,7 +28,8 @@ EVENTS = Path(__file__).resolve().parent.parent / "events"
 TABLE = "partner-confirm-test"
 REGION = "ap-northeast-2"
 STATE_MACHINE_NAME = "partner-confirm-workflow"
-SIGNING_KEY = "test-signing-key-0123456789abcdef"
+SIGNING_KEY = b"test-signing-key-0123456789abcdef"
+LINK_KEY_PARAMETER = "/partner-confirm/test/link-signing-key"
 LINK_BASE = "https://confirm.example/r/"
 CUSTOMER_PHONE = "+821012345678"
 PARTNER_PHONE = "+821098765432"
@@ -57,7 +59,7 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         "TABLE_NAME": TABLE,
         "STATE_MACHINE_ARN": f"arn:aws:states:{REGION}:123456789012:stateMachine:{STATE_MACHINE_NAME}",
         "ORCHESTRATOR_FUNCTION": "partner-confirm-orchestrator",
-        "LINK_SIGNING_KEY": SIGNING_KEY,
+        "LINK_KEY_PARAMETER": LINK_KEY_PARAMETER,
         "LINK_BASE_URL": LINK_BASE,
         "PARTNER_WAIT_SECONDS": "300",
         "SMS_MODE": "sns",
@@ -76,12 +78,25 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return env
 
 
+def put_keyring(keyring: Keyring) -> None:
+    """Store the link keyring as the stack does: a SecureString with a KMS key of its own."""
+    key = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
+    boto3.client("ssm", region_name=REGION).put_parameter(
+        Name=LINK_KEY_PARAMETER,
+        Value=json.dumps(keyring.to_document()),
+        Type="SecureString",
+        KeyId=key,
+        Overwrite=True,
+    )
+
+
 @pytest.fixture
 def aws(settings_env: dict[str, str]) -> Iterator[Any]:
     """moto with the table (from the same schema the component declares) and a state machine."""
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         dynamodb.create_table(**create_table_request(TABLE))
+        put_keyring(Keyring((RingKey(SIGNING_KEY, 0),)))
         iam = boto3.client("iam", region_name=REGION)
         role = iam.create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         definition = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}

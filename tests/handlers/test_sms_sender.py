@@ -116,10 +116,10 @@ def test_ended_request_fails_the_task(flow, context, load_event):
         sms_sender.handler(load_event("notify_partner.json", REQUEST_ID=request_id), context)
 
 
-def test_missing_signing_key_is_a_clear_error(flow, context, monkeypatch):
+def test_missing_link_key_parameter_is_a_clear_error(flow, context, monkeypatch):
     request_id = flow.orchestrated()
-    monkeypatch.delenv("LINK_SIGNING_KEY")
-    with pytest.raises(Exception, match="LINK_SIGNING_KEY"):
+    monkeypatch.delenv("LINK_KEY_PARAMETER")
+    with pytest.raises(Exception, match="LINK_KEY_PARAMETER"):
         sms_sender.handler({"requestId": request_id, "taskToken": "tt"}, context)
 
 

@@ -19,6 +19,7 @@ REGION = "ap-northeast-2"
 ACCOUNT = "123456789012"
 BOT_ALIAS_ID = "TSTALIAS01"
 BOT_VERSION = "1"
+KMS_KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 def _physical_name(args: pulumi.runtime.MockResourceArgs) -> str:
@@ -67,6 +68,10 @@ def computed_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
         return {"arn": f"arn:aws:lex:{REGION}:{ACCOUNT}:bot/BOT0000001"}
     if typ == "pulumi-python:dynamic:Resource":
         return {"botVersion": BOT_VERSION, "botAliasId": BOT_ALIAS_ID}
+    if typ == "aws:kms/key:Key":
+        return {"arn": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{KMS_KEY_ID}", "keyId": KMS_KEY_ID}
+    if typ == "aws:ssm/parameter:Parameter":
+        return {"name": name, "arn": f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/{name.lstrip('/')}"}
     if typ == "random:index/randomBytes:RandomBytes":
         return {"base64": "bW9jay1zaWduaW5nLWtleS0zMi1ieXRlcy1sb25nLi4=", "hex": "00" * 32}
     return {}

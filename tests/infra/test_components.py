@@ -6,24 +6,28 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pytest
 from component_harness import Built, defaults, is_secret, resolve
-from pulumi_mocks import ACCOUNT, BOT_ALIAS_ID, REGION, ROOT
+from pulumi_mocks import ACCOUNT, BOT_ALIAS_ID, KMS_KEY_ID, REGION, ROOT
 
 from components.api import PartnerApi, PartnerApiArgs
 from components.bot import IntakeBot, IntakeBotArgs, model_hash
 from components.functions import ASYNC_RETRIES
+from components.secrets import StackSecrets, StackSecretsArgs
 from components.seed_data import RESERVATIONS
 from components.site import StaticSite, StaticSiteArgs
 from components.table import ConfirmationTable, ConfirmationTableArgs
 from components.workflow import CallbackWorkflow, CallbackWorkflowArgs
 from handlers.models.intents import INTENTS
+from handlers.models.keyring import Keyring
 from handlers.settings import Notifier, SmsMode
 from handlers.store import schema
 
 TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/confirmations"
 SITE_ORIGIN = "https://d111111abcdef8.cloudfront.net"
+LINK_KEY_PARAMETER = "/partner-confirm/test/link-signing-key"
+LINK_KEY_PARAMETER_ARN = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{LINK_KEY_PARAMETER}"
+KMS_KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{KMS_KEY_ID}"
 
 
 # --- ConfirmationTable ----------------------------------------------------------------------------------
@@ -154,6 +158,9 @@ def workflow_args(**overrides: Any) -> CallbackWorkflowArgs:
         "table_arn": TABLE_ARN,
         "table_indexes": tuple(schema.INDEXES),
         "link_base_url": f"{SITE_ORIGIN}/r/",
+        "link_key_parameter": LINK_KEY_PARAMETER,
+        "link_key_parameter_arn": LINK_KEY_PARAMETER_ARN,
+        "secrets_key_arn": KMS_KEY_ARN,
         "partner_wait_seconds": 240,
         "sms_mode": SmsMode.SNS,
         "sms_region": "ap-northeast-1",
@@ -175,11 +182,7 @@ def workflow_args(**overrides: Any) -> CallbackWorkflowArgs:
 def build_workflow(**overrides: Any) -> Built:
     def build() -> dict[str, Any]:
         workflow = CallbackWorkflow("workflow", workflow_args(**overrides))
-        return {
-            "arn": workflow.state_machine_arn,
-            "key": workflow.link_signing_key,
-            "keySecret": pulumi.Output.from_input(workflow.link_signing_key.is_secret()),
-        }
+        return {"arn": workflow.state_machine_arn}
 
     return resolve(build)
 
@@ -254,7 +257,7 @@ def test_the_sweeper_queries_only_the_status_index_and_knows_the_wait_and_margin
     assert "dynamodb:Query" in table["Action"]
 
 
-def test_sms_sender_gets_link_settings_and_a_secret_generated_key() -> None:
+def test_sms_sender_gets_link_settings_and_the_name_of_the_link_keyring() -> None:
     built = build_workflow()
     variables = built.inputs("workflow-sms-sender")["environment"]["variables"]
 
@@ -264,10 +267,8 @@ def test_sms_sender_gets_link_settings_and_a_secret_generated_key() -> None:
         "sns",
         "ap-northeast-1",
     )
-    assert variables["LINK_SIGNING_KEY"] == built.outputs["key"]
-    assert built.outputs["keySecret"] is True
-    assert is_secret(built.raw_inputs("workflow-sms-sender")["environment"])
-    assert built.inputs("workflow-link-signing-key")["length"] == 32
+    assert variables["LINK_KEY_PARAMETER"] == LINK_KEY_PARAMETER
+    assert not is_secret(built.raw_inputs("workflow-sms-sender")["environment"])
     assert variables["BRAND_NAME"] == "예약확인센터"
 
 
@@ -276,6 +277,17 @@ def test_functions_that_write_customer_messages_know_the_support_phone(function:
     variables = build_workflow().inputs(function)["environment"]["variables"]
 
     assert variables["SUPPORT_PHONE"] == "1588-0000"
+
+
+def test_sms_sender_may_read_and_decrypt_only_the_link_keyring() -> None:
+    statements = {s.get("Sid"): s for s in policy_of(build_workflow(), "workflow-sms-sender-policy")}
+
+    assert statements["ReadSecret"]["Action"] == ["ssm:GetParameter"]
+    assert statements["ReadSecret"]["Resource"] == [LINK_KEY_PARAMETER_ARN]
+    assert statements["DecryptSecret"]["Resource"] == [KMS_KEY_ARN]
+    assert statements["DecryptSecret"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"ssm.{REGION}.amazonaws.com"}
+    }
 
 
 @pytest.mark.parametrize(("mode", "texts"), [(SmsMode.SNS, True), (SmsMode.LOG, False)])
@@ -344,7 +356,9 @@ def build_api() -> Built:
                 table_arn=TABLE_ARN,
                 table_indexes=tuple(schema.INDEXES),
                 state_machine_arn=f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:callback",
-                link_signing_key=pulumi.Output.secret("key"),
+                link_key_parameter=LINK_KEY_PARAMETER,
+                link_key_parameter_arn=LINK_KEY_PARAMETER_ARN,
+                secrets_key_arn=KMS_KEY_ARN,
                 orchestrator_failure_arn=FAILURE_ARN,
                 bot_id="BOT0000001",
                 bot_alias_id=BOT_ALIAS_ID,
@@ -602,3 +616,44 @@ def test_the_real_site_directory_is_published() -> None:
 
     # 404.html is the page the distribution's error responses name.
     assert {"index.html", "404.html", "config.js"} <= keys
+
+
+# --- StackSecrets ----------------------------------------------------------------------------------------
+
+
+def build_secrets() -> Built:
+    def build() -> dict[str, Any]:
+        secrets = StackSecrets(
+            "secrets",
+            StackSecretsArgs(
+                parameter_prefix="/partner-confirm/test", key_alias="alias/partner-confirm-test"
+            ),
+        )
+        return {"keyArn": secrets.key_arn, "link": secrets.parameter_names["link"]}
+
+    return resolve(build)
+
+
+def test_the_link_keyring_is_a_secure_string_under_the_stacks_own_key() -> None:
+    built = build_secrets()
+    parameter = built.inputs("secrets-link")
+
+    assert built.outputs["link"] == LINK_KEY_PARAMETER
+    assert (parameter["name"], parameter["type"]) == (LINK_KEY_PARAMETER, "SecureString")
+    assert parameter["keyId"] == built.outputs["keyArn"] == KMS_KEY_ARN
+    assert is_secret(built.raw_inputs("secrets-link")["value"])
+
+
+def test_the_first_keyring_holds_one_generated_key_of_32_bytes() -> None:
+    built = build_secrets()
+    keyring = Keyring.parse(json.loads(built.inputs("secrets-link")["value"]))
+
+    assert [len(key.secret) for key in keyring.keys] == [32]
+    assert built.inputs("secrets-link-initial")["length"] == 32
+
+
+def test_the_stack_key_rotates_and_has_a_name() -> None:
+    built = build_secrets()
+
+    assert built.inputs("secrets-key")["enableKeyRotation"] is True
+    assert built.inputs("secrets-key-alias")["name"] == "alias/partner-confirm-test"

@@ -88,12 +88,15 @@ def test_program_exports_what_operators_need(program: dict[str, Any]) -> None:
         "distributionId",
         "dashboardUrl",
         "alarmTopicArn",
+        "smsMode",
+        "linkKeyParameter",
+        "partnerWaitSeconds",
     ):
         assert exports[name], f"export {name} is empty"
     assert set(FUNCTION_KEYS) <= set(exports["logGroupNames"])
 
 
-def test_program_builds_the_five_components_and_their_monitoring(program: dict[str, Any]) -> None:
+def test_program_builds_the_five_components_their_monitoring_and_secrets(program: dict[str, Any]) -> None:
     types = {r["type"] for r in program["resources"] if r["type"].startswith("partnerconfirm:")}
 
     assert types == {
@@ -105,6 +108,7 @@ def test_program_builds_the_five_components_and_their_monitoring(program: dict[s
             "PartnerApi",
             "StaticSite",
             "Monitoring",
+            "StackSecrets",
         )
     }
 
@@ -191,18 +195,34 @@ def test_no_iam_statement_grants_more_than_the_listed_wildcards(program: dict[st
             )
 
 
-def test_only_the_link_functions_receive_the_signing_key_and_keep_it_secret(program: dict[str, Any]) -> None:
-    holders = [
+def test_only_the_link_functions_read_the_link_keyring(program: dict[str, Any]) -> None:
+    (parameter,) = of_type(program, "aws:ssm/parameter:Parameter")
+    readers = [
         f
         for f in of_type(program, "aws:lambda/function:Function")
-        if "LINK_SIGNING_KEY" in f["inputs"]["environment"]["variables"]
+        if f["inputs"]["environment"]["variables"].get("LINK_KEY_PARAMETER") == parameter["outputs"]["name"]
     ]
 
-    assert {f["inputs"]["handler"] for f in holders} == {
+    assert {f["inputs"]["handler"] for f in readers} == {
         handler_path("sms_sender"),
         handler_path("partner_response"),
     }
-    assert all("environment" in f["secretInputs"] for f in holders)
+    granted = {
+        name
+        for name, statement in statements(program)
+        if parameter["outputs"]["arn"] in statement["Resource"]
+    }
+    assert len(granted) == 2, granted
+
+
+def test_no_function_environment_holds_a_secret(program: dict[str, Any]) -> None:
+    # Anyone allowed lambda:GetFunctionConfiguration reads environment variables: secrets live in SSM.
+    for function in of_type(program, "aws:lambda/function:Function"):
+        assert "environment" not in function["secretInputs"], function["inputs"]["handler"]
+        assert not any(
+            "KEY" in name and "PARAMETER" not in name
+            for name in function["inputs"]["environment"]["variables"]
+        )
 
 
 @pytest.mark.parametrize("stack", STACKS)
