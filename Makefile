@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
-.PHONY: venv tools lint test test-fast local bench ops smoke lock clean
+.PHONY: venv tools lint test test-fast local bench soak ops smoke lock clean
 
 # Everything the install says goes to stderr, so `make ops ARGS="... --json" | jq` stays clean.
 $(STAMP): requirements.txt
@@ -47,6 +47,10 @@ local: venv
 
 bench: venv
 	@$(PY) -m bench
+
+# N complete flows through the local runtime (default 500): memory and median latency per 100 flows.
+soak: venv
+	@$(PY) -m bench.soak $(ARGS)
 
 ops: venv
 	@$(PY) -m ops $(ARGS)

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, unquote
 
 from werkzeug.wrappers import Request, Response
 
+from local import emulator
 from local.deploy import ACCOUNT_ID, Deployment, LocalApi, LocalFunction, SiteObject
 from local.gateway import ProxyResponse, build_event, gateway_error, proxy_response, select_route
 from local.lambdas import FunctionNotFoundError, LambdaRunner
@@ -41,10 +42,12 @@ class LocalSystem:
 
     moto is not thread-safe (its conditional writes are not atomic across threads), so every request
     into it runs under one lock. Lambda handlers run outside that lock: they call back into the
-    emulator over HTTP on this same port.
+    emulator over HTTP on this same port. The lock is also what makes `local.emulator`'s repairs
+    (no table copies per transaction, weak model tracking) safe.
     """
 
     def __init__(self, moto_app: WsgiApp) -> None:
+        emulator.install()
         self._moto_app = moto_app
         self._moto_lock = threading.Lock()
         self._stats_lock = threading.Lock()
@@ -105,6 +108,7 @@ class LocalSystem:
         operation = _operation(request, data)
         with self._moto_lock:
             response = Response.from_app(self._moto_app, environ, buffered=True)
+            emulator.after_call()
             if operation == "sns.Publish":
                 self._stamp_sms()
         with self._stats_lock:

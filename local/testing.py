@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -42,6 +43,38 @@ def running_system(
     The process's output goes to a file that is printed to stderr when startup or the enclosed block
     fails, so a failing test shows what the runtime said.
     """
+    with running_process(
+        wait_seconds, port=port, extra_env=extra_env, args=args, startup_timeout=startup_timeout
+    ) as running:
+        yield running.base_url
+
+
+@dataclass(frozen=True)
+class RunningSystem:
+    base_url: str
+    process: subprocess.Popen[bytes]
+    output: Path  # everything the process printed so far (stdout and stderr)
+
+    def resident_bytes(self) -> int:
+        """The process's resident memory now (VmRSS), as `ps` would show it."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))
+        return int(kib) * 1024
+
+    def printed(self) -> str:
+        return self.output.read_text("utf-8", "replace")
+
+
+@contextmanager
+def running_process(
+    wait_seconds: int | None = None,
+    *,
+    port: int | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    args: Sequence[str] = (),
+    startup_timeout: float = 120.0,
+) -> Iterator[RunningSystem]:
+    """`running_system`, yielding the process and its output too (memory figures, log scans)."""
     port = port or free_port()
     env = {**os.environ, "PORT": str(port), **(extra_env or {})}
     if wait_seconds is not None:
@@ -57,7 +90,7 @@ def running_system(
         )
         try:
             _wait_until_healthy(process, base_url, startup_timeout)
-            yield base_url
+            yield RunningSystem(base_url, process, Path(output.name))
             if process.poll() is not None:
                 raise LocalSystemError(f"the local system exited early with code {process.returncode}")
         except BaseException:

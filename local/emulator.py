@@ -1,0 +1,195 @@
+"""Three repairs to moto 5.2.5 that keep a long-running local runtime steady (issue 11, section 6).
+
+Measured alone (docs/upstream/moto-transact-write-items-leak.md): every `TransactWriteItems` deep-copies
+each table it names as a rollback backup, and moto's `BaseModel.__new__` appends every instance it
+creates, copies included, to a class-level `instances_tracked` list that nothing ever empties. So each
+transaction keeps a whole copy of the table alive for good (0.7 MB per transaction on a table of 1,000
+small items) and costs time in proportion to the table's size. And a `Query` on the table's own key
+walks every item of the table, not the one partition it names.
+
+The repairs are for the local runtime only and rely on its one lock around the emulator
+(`LocalSystem._moto_lock`): `install()` once, then `after_call()` under that lock after every call.
+
+1. Tracking is kept, but weakly (`WeakTracking`): moto's dashboard still lists live models, and a copy
+   nobody else holds is freed. This also frees the single-item copy every `UpdateItem` makes.
+2. A transaction backs up only the items it names instead of whole tables: during the call a table's
+   deep copy is the table itself (so moto's own rollback is a no-op), and on failure the named items are
+   put back as they were. Same outcome, at a cost that no longer grows with the table.
+3. A `Query` hands moto only the items that can match its partition key: the one partition for the
+   table's own key (moto keeps items by partition already, but sorts and walks the whole table per
+   query), a cheap equality pass for an index. moto still applies every condition itself.
+"""
+
+from __future__ import annotations
+
+import copy
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+_installed: dict[str, Any] = {}
+
+
+class WeakTracking:
+    """A stand-in for moto's `instances_tracked` list that does not keep its instances alive.
+
+    Keyed by `id()`: several moto models define `__eq__` without `__hash__`, so a WeakSet cannot hold them.
+    """
+
+    def __init__(self, instances: Any = ()) -> None:
+        self._instances: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+        for instance in instances:
+            self.append(instance)
+
+    def append(self, instance: Any) -> None:
+        self._instances[id(instance)] = instance
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(self._instances.values()))
+
+    def __len__(self) -> int:
+        return len(self._instances)
+
+
+def track_weakly() -> None:
+    """Swap every moto model class's tracking list (classes appear as services load) for `WeakTracking`."""
+    from moto.core.model_instances import model_data
+
+    known = sum(len(models) for models in model_data.values())
+    if _installed.get("known_models") == known:
+        return  # no class loaded since the last call (moto's /moto-api/reset, unused here, brings lists back)
+    for models in list(model_data.values()):
+        for model in list(models.values()):
+            tracked = vars(model).get("instances_tracked")
+            if isinstance(tracked, list) and getattr(model, "__weakrefoffset__", 0) > 0:
+                model.instances_tracked = WeakTracking(tracked)  # type: ignore[attr-defined]
+    _installed["known_models"] = known
+
+
+def _same_table(table: Any, memo: dict[int, Any]) -> Any:
+    del memo
+    return table
+
+
+def _named_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any]]:
+    """(table, hash key, range key, a copy of the item or None) for each item the transaction names."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    named = []
+    for entry in transact_items:
+        for operation in entry.values():
+            if not isinstance(operation, dict):
+                continue
+            table = backend.tables.get(operation.get("TableName"))
+            key = operation.get("Item", operation.get("Key"))
+            if table is None or not isinstance(key, dict):
+                continue  # moto refuses it before writing anything
+            try:
+                hash_value = DynamoType(key[table.hash_key_attr])
+                range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+                current = table.get_item(hash_value, range_value)
+            except Exception:  # noqa: S112 - a malformed key: moto refuses that operation itself
+                continue
+            named.append((table, hash_value, range_value, copy.deepcopy(current)))
+    return named
+
+
+def _put_back(named: list[tuple[Any, Any, Any, Any]]) -> None:
+    for table, hash_value, range_value, item in reversed(named):  # the first copy of a key is the original
+        if item is None:
+            table.delete_item(hash_value, range_value)
+        elif range_value is None:
+            table.items[hash_value] = item
+        else:
+            table.items[hash_value][range_value] = item
+
+
+def _transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+    from moto.dynamodb.models.table import Table
+
+    named = _named_items(backend, transact_items)
+    Table.__deepcopy__ = _same_table  # type: ignore[attr-defined]
+    try:
+        _installed["transact_write_items"](backend, transact_items)
+    except BaseException:
+        _put_back(named)
+        raise
+    finally:
+        del Table.__deepcopy__  # type: ignore[attr-defined]
+
+
+def _sort_key(item: Any) -> Any:
+    return (item.hash_key, item.range_key) if item.range_key else item.hash_key  # as moto's `all_items`
+
+
+def _candidates(table: Any, hash_key: Any, index_name: str | None, conditions: Any) -> list[Any] | None:
+    """The items a Query can match, in moto's `all_items()` order; None where moto should look itself."""
+    if index_name is None:
+        if hash_key is None:
+            return None
+        partition = table.items.get(hash_key)
+        found = list(partition.values()) if isinstance(partition, dict) else [partition] if partition else []
+        return sorted(found, key=_sort_key)
+    if not conditions:
+        return None
+    every = (
+        item
+        for stored in table.items.values()
+        for item in (stored.values() if isinstance(stored, dict) else (stored,))
+    )
+    return sorted((item for item in every if _matches(item, conditions)), key=_sort_key)
+
+
+def _matches(item: Any, conditions: Any) -> bool:
+    for name, value in conditions:
+        stored = item.attrs.get(name)
+        if stored is None or stored.type != value.type:
+            return False
+        if stored.value != value.value and stored != value:  # moto's own equality for numbers ("1" = "1.0")
+            return False
+    return True
+
+
+def _query(table: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    candidates = _candidates(table, hash_key, index_name, kwargs.get("hash_key_conditions"))
+    if candidates is None:
+        return _installed["query"](table, hash_key, *args, **kwargs)
+    table.all_items = lambda: candidates  # moto filters `all_items()` by the key conditions: hand it fewer
+    try:
+        return _installed["query"](table, hash_key, *args, **kwargs)
+    finally:
+        del table.all_items
+
+
+def install() -> None:
+    """Apply both repairs (idempotent). Call before serving; the caller serialises emulator calls."""
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    if "transact_write_items" not in _installed:
+        _installed["transact_write_items"] = DynamoDBBackend.transact_write_items
+        DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign, assignment]
+    if "query" not in _installed:
+        _installed["query"] = Table.query
+        Table.query = _query  # type: ignore[method-assign, assignment]
+    track_weakly()
+
+
+def uninstall() -> None:
+    """Undo `install()` (tests): moto's own transaction again, and plain lists for classes loaded later."""
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    original = _installed.pop("transact_write_items", None)
+    if original is not None:
+        DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
+    original = _installed.pop("query", None)
+    if original is not None:
+        Table.query = original  # type: ignore[method-assign]
+    _installed.pop("known_models", None)
+
+
+def after_call() -> None:
+    """Run under the emulator lock after each call: services loaded by the call get weak tracking too."""
+    track_weakly()
