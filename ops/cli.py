@@ -7,6 +7,7 @@
     python -m ops profile --endpoint URL --write           re-count the calls a flow makes (local runtime)
     python -m ops smoke --stack dev                        one question through the deployed flow, timed
     python -m ops rotate-link-key --stack dev              a new partner-link key; sent links stay valid
+    python -m ops ci-roles --account ID --repo OWNER/REPO  the GitHub Actions roles' policies (setup)
 
 AWS: default credentials; the table comes from `--table` or the stack outputs (`--stack`, with the Pulumi
 CLI, or `--outputs-file`). Local runtime: `--endpoint http://127.0.0.1:8000` (or AWS_ENDPOINT_URL).
@@ -103,6 +104,11 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="seconds until the new key signs (default: the functions' cache age, so all know it first)",
     )
+
+    roles = commands.add_parser("ci-roles", help="trust and permission policies of the GitHub Actions roles")
+    roles.add_argument("--account", required=True, help="the AWS account id")
+    roles.add_argument("--repo", required=True, help="the GitHub repository, OWNER/REPO")
+    roles.add_argument("--stacks", nargs="+", default=["dev", "demo"], help="stacks the deploy role serves")
     return parser
 
 
@@ -374,6 +380,19 @@ def _rotate_link_key(args: argparse.Namespace) -> None:
     _emit(args, data, text)
 
 
+def _ci_roles(args: argparse.Namespace) -> None:
+    from ops import ci_roles
+
+    documents = {
+        "previewRole": {
+            "trustPolicy": ci_roles.preview_trust_policy(args.account, args.repo),
+            "inlinePolicy": ci_roles.preview_policy(),
+        },
+        "deployRole": {"trustPolicy": ci_roles.deploy_trust_policy(args.account, args.repo, args.stacks)},
+    }
+    print(json.dumps(documents, indent=2))
+
+
 class SmokeFailed(Exception):
     """The smoke test failed: exit status 1 (a usage or setup problem is 2)."""
 
@@ -386,6 +405,7 @@ COMMANDS = {
     "profile": _profile,
     "smoke": _smoke,
     "rotate-link-key": _rotate_link_key,
+    "ci-roles": _ci_roles,
 }
 
 

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from ops import ci_roles
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 BIN = Path(sys.executable).parent
@@ -141,7 +143,8 @@ def test_pull_requests_preview_every_stack_with_a_comment() -> None:
     assert step["with"]["comment-on-pr"] is True
     assert tuple(job["strategy"]["matrix"]["stack"]) == STACKS
     assert job["permissions"]["pull-requests"] == "write"
-    assert step["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
+    assert step["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_PREVIEW_TOKEN }}"
+    assert step["with"]["refresh"] is False  # the preview role may not read the resources
 
 
 def test_previews_of_one_stack_share_a_concurrency_group() -> None:
@@ -202,18 +205,84 @@ def test_delivery_page_lists_every_secret_and_variable_the_workflows_read() -> N
     assert sorted(name for name in names if f"`{name}`" not in section) == []
 
 
-def test_delivery_page_trust_policies_admit_exactly_the_subjects_the_workflows_use() -> None:
-    blocks = re.findall(r"```json\n(.*?)```", _delivery_page(), re.DOTALL)
-    subjects = [
-        json.loads(block)["Statement"][0]["Condition"]["StringEquals"][
+def test_delivery_page_shows_the_built_role_documents() -> None:
+    blocks = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", _delivery_page(), re.DOTALL)]
+
+    assert blocks == [
+        ci_roles.preview_trust_policy("111122223333", "OWNER/REPO"),
+        ci_roles.preview_policy(),
+        ci_roles.deploy_trust_policy("111122223333", "OWNER/REPO", STACKS),
+    ]
+
+
+def test_role_subjects_are_the_ones_the_workflows_get() -> None:
+    def subject(document: dict[str, Any]) -> Any:
+        return document["Statement"][0]["Condition"]["StringEquals"][
             "token.actions.githubusercontent.com:sub"
         ]
-        for block in blocks
+
+    assert subject(ci_roles.preview_trust_policy("1", "OWNER/REPO")) == "repo:OWNER/REPO:pull_request"
+    assert subject(ci_roles.deploy_trust_policy("1", "OWNER/REPO", STACKS)) == [
+        f"repo:OWNER/REPO:environment:{stack}" for stack in STACKS
     ]
-    assert subjects == [
-        "repo:OWNER/REPO:pull_request",
-        [f"repo:OWNER/REPO:environment:{stack}" for stack in STACKS],
-    ]
+    [(job, _)] = _pulumi_steps(WORKFLOWS / "deploy.yml")
+    assert job["environment"] == "${{ matrix.stack }}"
+
+
+def test_the_preview_role_allows_only_what_preview_calls() -> None:
+    [allow, deny] = ci_roles.preview_policy()["Statement"]
+
+    assert allow["Effect"] == "Allow"
+    assert allow["Action"] == ["states:ValidateStateMachineDefinition", "sts:GetCallerIdentity"]
+    assert not set(allow["Action"]) & set(deny["Action"])
+    assert deny["Effect"] == "Deny"
+    assert deny["Resource"] == "*"
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+        "logs:GetLogEvents",
+        "logs:FilterLogEvents",
+        "ssm:GetParameter",
+        "ssm:GetParameters",
+        "ssm:GetParametersByPath",
+        "lambda:GetFunction",
+        "lambda:GetFunctionConfiguration",
+        "kms:Decrypt",
+        "states:GetExecutionHistory",
+        "cloudfront:GetDistributionConfig",
+    ],
+)
+def test_the_preview_role_denies_every_data_read(action: str) -> None:
+    [_, deny] = ci_roles.preview_policy()["Statement"]
+
+    assert action in deny["Action"]
+
+
+def test_pull_requests_never_see_the_deploy_token_or_role() -> None:
+    text = (WORKFLOWS / "pull-request.yml").read_text(encoding="utf-8")
+    workflow = _load(WORKFLOWS / "pull-request.yml")
+
+    assert "secrets.PULUMI_ACCESS_TOKEN" not in text
+    assert "AWS_DEPLOY_ROLE_ARN" not in text
+    assert "pull_request_target" not in text
+    assert "secrets: inherit" not in text
+    assert set(workflow[True]) == {"pull_request"}  # PyYAML reads the bare key `on` as a boolean
+
+
+def test_forks_get_no_preview_and_so_no_secret_at_all() -> None:
+    workflow = _load(WORKFLOWS / "pull-request.yml")
+    holders = [job_id for job_id, job in workflow["jobs"].items() if "secrets." in json.dumps(job)]
+
+    assert holders == ["preview"]
+    assert (
+        workflow["jobs"]["preview"]["if"]
+        == "github.event.pull_request.head.repo.full_name == github.repository"
+    )
 
 
 def test_workflow_stacks_are_the_programs_stacks() -> None:
