@@ -31,6 +31,7 @@ defaults = FunctionDefaults(
     log_retention_days=settings.log_retention_days,
     log_level=settings.log_level,
     log_group_prefix=f"/aws/lambda/{prefix}",
+    retention_days=settings.retention_days,
 )
 
 # The site's config.js needs the API URL, and the API's CORS needs the site's origin: the site is declared

@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam
+from handlers.settings import ENV
 
 # Function keys (docs/contracts.md): the entry module is `handlers.<key>`.
 FUNCTION_KEYS: Final = (
@@ -77,6 +78,8 @@ class FunctionDefaults:
     """POWERTOOLS_LOG_LEVEL."""
     log_group_prefix: str
     """Log groups are named `<prefix>/<key>`."""
+    retention_days: int = 90
+    """RETENTION_DAYS: how long request data is kept (the TTL every function stamps on what it writes)."""
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,13 @@ def deploy_function(
         timeout=TIMEOUT_SECONDS,
         tracing_config={"mode": "Active"},
         logging_config=logging_config(defaults.log_level, log_group.name),
-        environment={"variables": {**powertools_environment(defaults.log_level), **environment}},
+        environment={
+            "variables": {
+                **powertools_environment(defaults.log_level),
+                ENV["retention_days"]: str(defaults.retention_days),
+                **environment,
+            }
+        },
         # The role must carry its permissions before the first invocation.
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[role_policy]),
     )

@@ -11,7 +11,9 @@ from handlers.store.table import Store
 
 
 def store(settings: Settings) -> Store:
-    return Store(client("dynamodb", settings), settings.require("table_name"))
+    return Store(
+        client("dynamodb", settings), settings.require("table_name"), retention_days=settings.retention_days
+    )
 
 
 def _link_keyring(settings: Settings) -> Keyring:

@@ -7,6 +7,21 @@ from typing import Final
 
 METADATA: Final = "METADATA"
 EVENT_PREFIX: Final = "EVENT#"
+DAY_SECONDS: Final = 86_400
+DEFAULT_RETENTION_DAYS: Final = 90
+
+
+def expires_at(now_s: float, lifetime_seconds: int) -> int:
+    """The TTL value (`schema.TTL_ATTRIBUTE`, epoch seconds) of an item that lives `lifetime_seconds`
+    from `now_s`. Every item that expires is stamped through here or `retention_expiry` (DynamoDB deletes
+    it up to a few days later, so code that cares still checks the time itself)."""
+    return int(now_s) + lifetime_seconds
+
+
+def retention_expiry(at_ms: int, retention_days: int) -> int:
+    """The TTL of an item holding customer data written at `at_ms`: kept `retention_days` (stack setting
+    `retentionDays`), then deleted."""
+    return expires_at(at_ms / 1000, retention_days * DAY_SECONDS)
 
 
 def request_key(request_id: str) -> dict[str, dict[str, str]]:

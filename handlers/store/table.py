@@ -19,7 +19,15 @@ from handlers.models.domain import ANSWERABLE, Status
 from handlers.models.errors import RateLimitedError, TokenUsedError, WaitEndedError
 from handlers.store import keys
 from handlers.store.retry import RetryingClient
-from handlers.store.schema import GSI1, GSI1_PARTITION, GSI1_SORT, GSI2, GSI2_PARTITION, GSI2_SORT
+from handlers.store.schema import (
+    GSI1,
+    GSI1_PARTITION,
+    GSI1_SORT,
+    GSI2,
+    GSI2_PARTITION,
+    GSI2_SORT,
+    TTL_ATTRIBUTE,
+)
 
 _WAIT_OVER = frozenset({Status.TIMEOUT.value, Status.FAILED.value})
 _serializer = TypeSerializer()
@@ -64,7 +72,14 @@ class TransactionCancelledError(Exception):
         self.cancelled = cancelled
 
 
-def event_put(table: str, request_id: str, event_type: str, at_ms: int, details: Mapping[str, Any]) -> Item:
+def event_put(
+    table: str,
+    request_id: str,
+    event_type: str,
+    at_ms: int,
+    details: Mapping[str, Any],
+    retention_days: int = keys.DEFAULT_RETENTION_DAYS,
+) -> Item:
     return {
         "Put": {
             "TableName": table,
@@ -75,6 +90,7 @@ def event_put(table: str, request_id: str, event_type: str, at_ms: int, details:
                     "eventType": event_type,
                     "at": at_ms,
                     "details": dict(details),
+                    TTL_ATTRIBUTE: keys.retention_expiry(at_ms, retention_days),
                 }
             ),
             "ConditionExpression": "attribute_not_exists(PK)",
@@ -83,9 +99,12 @@ def event_put(table: str, request_id: str, event_type: str, at_ms: int, details:
 
 
 class Store:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(
+        self, client: Any, table_name: str, *, retention_days: int = keys.DEFAULT_RETENTION_DAYS
+    ) -> None:
         self._client = RetryingClient(client)
         self._table = table_name
+        self._retention_days = retention_days
 
     # -- plumbing ------------------------------------------------------------------------------------
 
@@ -109,7 +128,7 @@ class Store:
         return from_dynamo(item) if item else None
 
     def _event(self, request_id: str, event_type: str, at_ms: int, details: Mapping[str, Any]) -> Item:
-        return event_put(self._table, request_id, event_type, at_ms, details)
+        return event_put(self._table, request_id, event_type, at_ms, details, self._retention_days)
 
     # -- requests ------------------------------------------------------------------------------------
 
@@ -125,7 +144,12 @@ class Store:
         """Request + `Created` event + the caller's per-minute counter, all or nothing."""
         request_id = str(request["requestId"])
         at_ms = int(request["createdAt"])
-        item = {**keys_plain(keys.request_key(request_id)), **request, "status": Status.CREATED.value}
+        item = {
+            **keys_plain(keys.request_key(request_id)),
+            **request,
+            "status": Status.CREATED.value,
+            TTL_ATTRIBUTE: keys.retention_expiry(at_ms, self._retention_days),
+        }
         actions = [
             {
                 "Put": {
@@ -142,7 +166,7 @@ class Store:
                     "UpdateExpression": "ADD hits :one SET expiresAt = :expires",
                     "ConditionExpression": "attribute_not_exists(hits) OR hits < :limit",
                     "ExpressionAttributeValues": to_dynamo(
-                        {":one": 1, ":limit": limit, ":expires": (minute + 2) * 60}
+                        {":one": 1, ":limit": limit, ":expires": keys.expires_at((minute + 1) * 60, 60)}
                     ),
                 }
             },

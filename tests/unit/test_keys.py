@@ -25,3 +25,11 @@ def test_only_reservations_carry_the_lookup_index_keys():
     )
     assert (item["GSI1PK"], item["GSI1SK"]) == ("R-1", "+821012345678")
     assert "status" not in item  # so reservations stay out of the status index
+
+
+def test_an_item_expires_its_lifetime_after_now_in_whole_epoch_seconds():
+    assert keys.expires_at(1_700_000_000.9, 60) == 1_700_000_060
+
+
+def test_customer_data_is_kept_for_the_retention_days():
+    assert keys.retention_expiry(1_700_000_000_500, 90) == 1_700_000_000 + 90 * 86_400
