@@ -23,7 +23,7 @@ def _start(port: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "local"],
         cwd=PROJECT_DIR,
-        env={**os.environ, "PORT": str(port)},
+        env={**{k: v for k, v in os.environ.items() if k != "PARTNER_WAIT_SECONDS"}, "PORT": str(port)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -50,7 +50,22 @@ def test_a_port_in_use_is_named_with_a_port_that_is_actually_free() -> None:
         probe.bind(("127.0.0.1", int(suggested.group(1))))  # free: binds
 
 
-def test_ctrl_c_stops_it_cleanly() -> None:
+def _normalised(text: str, port: int) -> list[str]:
+    """Lines without what changes between runs: the port, the time taken, Pulumi's name suffixes."""
+    text = text.replace(f"127.0.0.1:{port}", "127.0.0.1:PORT")
+    text = re.sub(r"ready in \d+\.\d s", "ready in N s", text)
+    text = re.sub(r"-[0-9a-f]{7}\b", "-SUFFIX", text)
+    return [line.rstrip() for line in text.splitlines()]
+
+
+def _readme_sample(port: int) -> list[str]:
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Try it\n.*?```\n(.*?)```", readme, re.DOTALL)
+    assert block, "README.md has no sample output under 'Try it'"
+    return _normalised(block.group(1).replace("127.0.0.1:8000", f"127.0.0.1:{port}"), port)
+
+
+def test_ctrl_c_stops_it_cleanly_after_printing_what_the_readme_shows() -> None:
     port = free_port()
     process = _start(port)
     try:
@@ -71,3 +86,6 @@ def test_ctrl_c_stops_it_cleanly() -> None:
 
     assert process.returncode == 0, output
     assert output.rstrip().endswith("stopping…\nstopped."), output[-2000:]
+    printed = iter(_normalised(output, port))
+    # The README's sample appears line by line, in order (log lines may come between).
+    assert all(line in printed for line in _readme_sample(port)), output[:3000]
