@@ -108,6 +108,7 @@ class IntakeBot(pulumi.ComponentResource):
             locale_id=LOCALE_ID,
             model_hash=model_hash(),
             region=args.region,
+            intent_names=[item.lex_name for item in INTENTS],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[locale, *intents]),
         )
 

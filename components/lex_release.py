@@ -7,8 +7,9 @@ dynamic resource that runs it when the bot model (its hash) changes. Without a b
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -17,6 +18,10 @@ import pulumi.dynamic
 
 DRAFT: Final = "DRAFT"
 ALIAS_NAME: Final = "live"
+# Lex's built-in intent of every locale: never ours to delete.
+BUILT_IN_INTENTS: Final = frozenset({"FallbackIntent"})
+# `read` marks a release whose alias was moved outside Pulumi, so the next `up` releases again.
+DRIFTED: Final = "drifted:"
 
 
 class LexReleaseError(RuntimeError):
@@ -27,6 +32,12 @@ class LexReleaseError(RuntimeError):
 class Release:
     bot_version: str
     bot_alias_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LiveAlias:
+    bot_alias_id: str
+    bot_version: str | None
 
 
 class LexBotReleaser:
@@ -100,13 +111,72 @@ class LexBotReleaser:
         )
         return alias_id
 
-    def release(self, bot_id: str, locale_id: str, alias_id: str | None = None) -> Release:
-        """Publish the DRAFT model behind the alias (created on first release, moved afterwards)."""
+    def find_alias(self, bot_id: str) -> LiveAlias | None:
+        """The bot's `live` alias if one exists (left behind by a first release that was interrupted)."""
+        options: dict[str, Any] = {"botId": bot_id}
+        while True:
+            page = self._client.list_bot_aliases(**options)
+            for summary in page.get("botAliasSummaries", []):
+                if summary.get("botAliasName") == ALIAS_NAME:
+                    return LiveAlias(str(summary["botAliasId"]), summary.get("botVersion"))
+            if not page.get("nextToken"):
+                return None
+            options["nextToken"] = page["nextToken"]
+
+    def describe_alias(self, bot_id: str, alias_id: str) -> LiveAlias | None:
+        try:
+            answer = self._client.describe_bot_alias(botAliasId=alias_id, botId=bot_id)
+        except self._client.exceptions.ResourceNotFoundException:
+            return None
+        return LiveAlias(str(answer["botAliasId"]), answer.get("botVersion"))
+
+    def prune_intents(self, bot_id: str, locale_id: str, keep: Sequence[str]) -> list[str]:
+        """Delete from the DRAFT locale every intent the model no longer declares, before it is built.
+
+        Pulumi deletes a removed intent's resource only at the end of the update, after the release:
+        without this the new version would still answer with the removed (or renamed) intent.
+        """
+        wanted = set(keep) | BUILT_IN_INTENTS
+        stale: list[tuple[str, str]] = []
+        options: dict[str, Any] = {"botId": bot_id, "botVersion": DRAFT, "localeId": locale_id}
+        while True:
+            page = self._client.list_intents(**options)
+            stale += [
+                (str(item["intentId"]), str(item["intentName"]))
+                for item in page.get("intentSummaries", [])
+                if item.get("intentName") not in wanted
+            ]
+            if not page.get("nextToken"):
+                break
+            options["nextToken"] = page["nextToken"]
+        for intent_id, _ in stale:
+            self._client.delete_intent(intentId=intent_id, botId=bot_id, botVersion=DRAFT, localeId=locale_id)
+        return [name for _, name in stale]
+
+    def release(
+        self,
+        bot_id: str,
+        locale_id: str,
+        alias_id: str | None = None,
+        *,
+        intents: Sequence[str] | None = None,
+    ) -> Release:
+        """Publish the DRAFT model behind the alias (created on first release, moved afterwards).
+
+        With `intents`, intents of the draft not among them are deleted first. When the alias step fails,
+        the version made for it is deleted again (best effort), so retries do not pile up versions.
+        """
+        if intents is not None:
+            self.prune_intents(bot_id, locale_id, intents)
         self.build_locale(bot_id, locale_id)
         version = self.create_version(bot_id, locale_id)
-        return Release(
-            bot_version=version, bot_alias_id=self.point_alias(bot_id, locale_id, version, alias_id)
-        )
+        try:
+            alias = self.point_alias(bot_id, locale_id, version, alias_id)
+        except Exception:
+            with contextlib.suppress(Exception):
+                self.retire_version(bot_id, version)
+            raise
+        return Release(bot_version=version, bot_alias_id=alias)
 
     def _delete(self, delete: Callable[[], object], describe: Callable[[], object]) -> bool:
         """Run `delete`; False when there was nothing to delete.
@@ -169,12 +239,35 @@ def _releaser(region: str) -> LexBotReleaser:
 
 
 class LexBotReleaseProvider(pulumi.dynamic.ResourceProvider):
-    """Runs `LexBotReleaser` on create, on a changed model hash, and on delete."""
+    """Runs `LexBotReleaser` on create, on a changed model hash, on refresh (`read`) and on delete."""
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
-        release = _releaser(props["region"]).release(props["botId"], props["localeId"])
+        releaser = _releaser(props["region"])
+        # A first `up` interrupted after the alias was made leaves a `live` alias Pulumi does not know:
+        # adopt it (Lex refuses a second alias of the same name, so creating would fail forever).
+        adopted = releaser.find_alias(props["botId"])
+        release = releaser.release(
+            props["botId"],
+            props["localeId"],
+            adopted.bot_alias_id if adopted else None,
+            intents=props.get("intentNames"),
+        )
+        if adopted and adopted.bot_version not in (None, DRAFT, release.bot_version):
+            releaser.retire_version(props["botId"], str(adopted.bot_version))
         outs = {**props, "botVersion": release.bot_version, "botAliasId": release.bot_alias_id}
         return pulumi.dynamic.CreateResult(id_=f"{props['botId']}:{release.bot_alias_id}", outs=outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
+        """What the alias really points at: gone (blank id), as recorded, or moved (marked as drifted)."""
+        alias_id = props.get("botAliasId")
+        live = _releaser(props["region"]).describe_alias(props["botId"], alias_id) if alias_id else None
+        if live is None:
+            return pulumi.dynamic.ReadResult(id_="", outs={})
+        outs = dict(props)
+        if live.bot_version != props.get("botVersion"):
+            outs["botVersion"] = live.bot_version
+            outs["modelHash"] = f"{DRIFTED}{live.bot_version}"
+        return pulumi.dynamic.ReadResult(id_=id_, outs=outs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         replaces = [key for key in ("botId", "localeId", "region") if olds.get(key) != news.get(key)]
@@ -185,8 +278,10 @@ class LexBotReleaseProvider(pulumi.dynamic.ResourceProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
         releaser = _releaser(news["region"])
-        release = releaser.release(news["botId"], news["localeId"], olds["botAliasId"])
-        if olds.get("botVersion") and olds["botVersion"] != release.bot_version:
+        release = releaser.release(
+            news["botId"], news["localeId"], olds["botAliasId"], intents=news.get("intentNames")
+        )
+        if olds.get("botVersion") and olds["botVersion"] not in (DRAFT, release.bot_version):
             releaser.retire_version(news["botId"], olds["botVersion"])
         return pulumi.dynamic.UpdateResult(
             outs={**news, "botVersion": release.bot_version, "botAliasId": release.bot_alias_id}
@@ -211,6 +306,7 @@ class LexBotRelease(pulumi.dynamic.Resource):
         locale_id: str,
         model_hash: str,
         region: str,
+        intent_names: Sequence[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(
@@ -221,6 +317,8 @@ class LexBotRelease(pulumi.dynamic.Resource):
                 "localeId": locale_id,
                 "modelHash": model_hash,
                 "region": region,
+                # The intents the model declares: any other intent of the draft is deleted before a build.
+                "intentNames": list(intent_names),
                 "botVersion": None,
                 "botAliasId": None,
             },

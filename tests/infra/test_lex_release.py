@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from pulumi.dynamic.dynamic import serialize_provider
 
@@ -197,6 +198,7 @@ def test_provider_create_outputs_version_and_alias(
     monkeypatch: pytest.MonkeyPatch, stub: Stubber, releaser: LexBotReleaser
 ) -> None:
     monkeypatch.setattr(lex_release, "_releaser", lambda region: releaser)
+    expect_no_alias(stub)
     expect_build(stub, "Built")
     expect_version(stub, "1", "Available")
     stub.add_response("create_bot_alias", {"botAliasId": ALIAS}, alias_settings("1"))
@@ -233,3 +235,158 @@ def test_provider_loads_in_a_fresh_provider_host_from_the_project_directory() ->
     # By reference, with nothing captured, and importing its module registers nothing and builds no client.
     assert result.stdout.split() == ["components.lex_release", "LexBotReleaseProvider", "False", "False"]
     assert serialize_provider(LexBotReleaseProvider()) == serialized
+
+
+# --- interrupted releases, refresh and removed intents ------------------------------------------------
+
+
+def expect_no_alias(stub: Stubber) -> None:
+    stub.add_response("list_bot_aliases", {"botId": BOT, "botAliasSummaries": []}, {"botId": BOT})
+
+
+def expect_live_alias(stub: Stubber, version: str) -> None:
+    summary = {"botAliasId": ALIAS, "botAliasName": ALIAS_NAME, "botVersion": version}
+    stub.add_response("list_bot_aliases", {"botId": BOT, "botAliasSummaries": [summary]}, {"botId": BOT})
+
+
+def expect_retire_version(stub: Stubber, version: str) -> None:
+    stub.add_response(
+        "delete_bot_version",
+        {"botId": BOT, "botVersion": version, "botStatus": "Deleting"},
+        {"botId": BOT, "botVersion": version, "skipResourceInUseCheck": False},
+    )
+
+
+def provider(monkeypatch: pytest.MonkeyPatch, releaser: LexBotReleaser) -> LexBotReleaseProvider:
+    monkeypatch.setattr(lex_release, "_releaser", lambda region: releaser)
+    return LexBotReleaseProvider()
+
+
+def test_a_failed_alias_step_deletes_the_version_it_made(stub: Stubber, releaser: LexBotReleaser) -> None:
+    expect_build(stub, "Built")
+    expect_version(stub, "1", "Available")
+    stub.add_client_error("create_bot_alias", "ThrottlingException", expected_params=alias_settings("1"))
+    expect_retire_version(stub, "1")
+
+    with pytest.raises(ClientError, match="ThrottlingException"):
+        releaser.release(BOT, LOCALE)
+
+
+def test_a_create_retried_after_a_failed_alias_step_starts_clean(
+    monkeypatch: pytest.MonkeyPatch, stub: Stubber, releaser: LexBotReleaser
+) -> None:
+    expect_no_alias(stub)
+    expect_build(stub, "Built")
+    expect_version(stub, "1", "Available")
+    stub.add_client_error("create_bot_alias", "ThrottlingException", expected_params=alias_settings("1"))
+    expect_retire_version(stub, "1")
+    expect_no_alias(stub)
+    expect_build(stub, "Built")
+    expect_version(stub, "2", "Available")
+    stub.add_response("create_bot_alias", {"botAliasId": ALIAS}, alias_settings("2"))
+    expect_alias_ready(stub)
+
+    with pytest.raises(ClientError):
+        provider(monkeypatch, releaser).create(dict(PROPS))
+    created = provider(monkeypatch, releaser).create(dict(PROPS))
+
+    assert created.outs is not None
+    assert (created.outs["botVersion"], created.outs["botAliasId"]) == ("2", ALIAS)
+
+
+def test_a_create_retried_after_an_interrupted_first_up_adopts_the_live_alias(
+    monkeypatch: pytest.MonkeyPatch, stub: Stubber, releaser: LexBotReleaser
+) -> None:
+    # The first `up` made version 1 and the alias, then stopped before Pulumi recorded anything.
+    expect_live_alias(stub, "1")
+    expect_build(stub, "Built")
+    expect_version(stub, "2", "Available")
+    stub.add_response("update_bot_alias", {"botAliasId": ALIAS}, {"botAliasId": ALIAS, **alias_settings("2")})
+    expect_alias_ready(stub)
+    expect_retire_version(stub, "1")
+
+    created = provider(monkeypatch, releaser).create(dict(PROPS))
+
+    assert created.outs is not None
+    assert (created.outs["botVersion"], created.outs["botAliasId"]) == ("2", ALIAS)
+    assert created.id == f"{BOT}:{ALIAS}"
+
+
+def test_a_removed_intent_leaves_the_draft_before_the_build(
+    monkeypatch: pytest.MonkeyPatch, stub: Stubber, releaser: LexBotReleaser
+) -> None:
+    draft = {"botId": BOT, "botVersion": DRAFT, "localeId": LOCALE}
+    stub.add_response(
+        "list_intents",
+        {
+            **draft,
+            "intentSummaries": [
+                {"intentId": "INTENT0001", "intentName": "ChangeReservation"},
+                {"intentId": "INTENT0002", "intentName": "RetiredIntent"},
+                {"intentId": "INTENT0003", "intentName": "FallbackIntent"},
+            ],
+        },
+        draft,
+    )
+    stub.add_response("delete_intent", {}, {"intentId": "INTENT0002", **draft})
+    expect_build(stub, "Built")
+    expect_version(stub, "3", "Available")
+    stub.add_response("update_bot_alias", {"botAliasId": ALIAS}, {"botAliasId": ALIAS, **alias_settings("3")})
+    expect_alias_ready(stub)
+    expect_retire_version(stub, "2")
+    olds = {
+        **PROPS,
+        "botAliasId": ALIAS,
+        "botVersion": "2",
+        "intentNames": ["ChangeReservation", "RetiredIntent"],
+    }
+    news = {**PROPS, "modelHash": "b" * 64, "intentNames": ["ChangeReservation"]}
+
+    updated = provider(monkeypatch, releaser).update("id", olds, news)
+
+    assert updated.outs is not None
+    assert updated.outs["botVersion"] == "3"
+
+
+def test_refresh_keeps_a_release_whose_alias_is_where_pulumi_left_it(
+    monkeypatch: pytest.MonkeyPatch, stub: Stubber, releaser: LexBotReleaser
+) -> None:
+    stub.add_response(
+        "describe_bot_alias",
+        {"botAliasId": ALIAS, "botId": BOT, "botVersion": "2"},
+        {"botAliasId": ALIAS, "botId": BOT},
+    )
+    props = {**PROPS, "botAliasId": ALIAS, "botVersion": "2"}
+
+    read = provider(monkeypatch, releaser).read("id", props)
+
+    assert (read.id, read.outs) == ("id", props)
+
+
+def test_refresh_sees_an_alias_moved_by_hand_and_the_next_up_releases_again(
+    monkeypatch: pytest.MonkeyPatch, stub: Stubber, releaser: LexBotReleaser
+) -> None:
+    stub.add_response(
+        "describe_bot_alias",
+        {"botAliasId": ALIAS, "botId": BOT, "botVersion": "1"},
+        {"botAliasId": ALIAS, "botId": BOT},
+    )
+    props = {**PROPS, "botAliasId": ALIAS, "botVersion": "2"}
+
+    read = provider(monkeypatch, releaser).read("id", props)
+
+    assert read.outs is not None
+    assert read.outs["botVersion"] == "1"
+    assert LexBotReleaseProvider().diff("id", read.outs, dict(PROPS)).changes is True
+
+
+def test_refresh_of_a_deleted_alias_drops_the_release(
+    monkeypatch: pytest.MonkeyPatch, stub: Stubber, releaser: LexBotReleaser
+) -> None:
+    stub.add_client_error(
+        "describe_bot_alias", "ResourceNotFoundException", expected_params={"botAliasId": ALIAS, "botId": BOT}
+    )
+
+    read = provider(monkeypatch, releaser).read("id", {**PROPS, "botAliasId": ALIAS, "botVersion": "2"})
+
+    assert read.id == ""
