@@ -26,6 +26,7 @@ from local.outbox import display_phone
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEPLOY_TIMEOUT_SECONDS = 60
+STOP_DEADLINE_SECONDS = 5.0
 
 
 def _say(message: str) -> None:
@@ -174,15 +175,61 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         return 1
     finally:
-        _say("stopping…")
-        if schedules is not None:
-            schedules.stop()
-        server.shutdown()
-        server.server_close()
-        if runner is not None:
-            runner.shutdown()
+        _stop(server, runner, schedules)
     _say("stopped.")
     return 0
+
+
+class _MainThreadOnly:
+    """Output once stopping has begun: the main thread's lines only.
+
+    Work still running or queued (invocations, the workflow's interpreter, requests in flight) fails as the
+    server goes away; what it would print then is noise, tracebacks included.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if threading.current_thread() is threading.main_thread():
+            return int(self._stream.write(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _exit_now(*_: Any) -> None:
+    os._exit(130)
+
+
+def _stop(server: Any, runner: Any, schedules: Any) -> None:
+    """Stop within STOP_DEADLINE_SECONDS whatever the other threads do; then the process exits hard."""
+    _say("stopping…")
+    out = sys.stdout
+    sys.stdout, sys.stderr = _MainThreadOnly(sys.stdout), _MainThreadOnly(sys.stderr)
+    threading.excepthook = lambda _: None
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, _exit_now)  # asked twice: no more waiting
+    deadline = threading.Timer(STOP_DEADLINE_SECONDS, _stopped_late, args=(out,))
+    deadline.daemon = True
+    deadline.start()
+    if schedules is not None:
+        schedules.stop()
+    if runner is not None:
+        runner.shutdown()  # queued invocations are dropped, running ones are not waited for
+    server.shutdown()
+    server.server_close()
+
+
+def _stopped_late(out: Any) -> None:
+    out.write(f"stopped (work still running after {STOP_DEADLINE_SECONDS:g} s was dropped).\n")
+    out.flush()
+    os._exit(0)
 
 
 def _listen(port: int) -> socket.socket:
@@ -259,4 +306,8 @@ def _print_ready(base_url: str, deployment: Any, elapsed: float) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Worker threads still inside an invocation must not hold the exit (interpreter shutdown joins them).
+    os._exit(code)
