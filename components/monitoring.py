@@ -136,7 +136,8 @@ def _widgets(values: Resolved) -> list[dict[str, Any]]:
                 _custom(ns, m.alternative, "alternative", visible=False, id="alternative"),
                 [
                     {
-                        "expression": "accepted + rejected + alternative",
+                        # A period with only some kinds of answers must still count them (no data is 0).
+                        "expression": "FILL(accepted, 0) + FILL(rejected, 0) + FILL(alternative, 0)",
                         "label": "Responded",
                         "id": "responded",
                     }

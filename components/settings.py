@@ -7,7 +7,7 @@ as it is written in `Pulumi.<stack>.yaml`, so `pulumi preview` fails early and s
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -35,6 +35,25 @@ E164 = Annotated[str, Field(pattern=r"^\+[1-9]\d{7,14}$")]
 SupportPhone = Annotated[str, Field(pattern=r"^(0\d{1,2}-\d{3,4}-\d{4}|1\d{3}-\d{4})$")]
 # The partner SMS starts with it; longer names would push the text past two SMS parts.
 BrandName = Annotated[str, Field(min_length=1, max_length=MAX_BRAND_CHARS, pattern=r"^\S(.*\S)?$")]
+
+
+# Addresses that can never receive mail (RFC 2606): alarms sent there reach nobody.
+PLACEHOLDER_DOMAINS: Final = ("example.com", "example.net", "example.org")
+# Stacks whose alarms must reach a person.
+ALARM_EMAIL_REQUIRED: Final = frozenset({"demo"})
+
+
+def _real_address(address: str | None) -> str | None:
+    if address is not None:
+        domain = address.rsplit("@", 1)[-1].lower()
+        if any(
+            domain == placeholder or domain.endswith(f".{placeholder}") for placeholder in PLACEHOLDER_DOMAINS
+        ):
+            raise ValueError(
+                f"{address} is a placeholder that receives no mail, so alarms would reach nobody: "
+                "set a real address with `pulumi config set alarmEmail <address>`"
+            )
+    return address
 
 
 class InvalidSettingError(pulumi.RunError):
@@ -67,7 +86,9 @@ class StackSettings(_Settings):
     intent_confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     log_retention_days: LogRetentionDays = 14
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    alarm_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    alarm_email: Annotated[
+        str | None, Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), AfterValidator(_real_address)
+    ] = None
     powertools_layer_version: int = Field(ge=1)
     seed_demo_data: bool = False
     seed_partner_phone: E164 | None = None
@@ -108,11 +129,18 @@ def _describe(error: ValidationError) -> str:
 
 
 def load_settings(
-    config: pulumi.Config | None = None, aws_config: pulumi.Config | None = None
+    config: pulumi.Config | None = None, aws_config: pulumi.Config | None = None, stack: str | None = None
 ) -> StackSettings:
     """Read and validate the current stack's settings; raise `InvalidSettingError` naming the bad ones."""
     values = _raw_values(config or pulumi.Config(), aws_config or pulumi.Config("aws"))
     try:
-        return StackSettings.model_validate(values)
+        settings = StackSettings.model_validate(values)
     except ValidationError as error:
         raise InvalidSettingError(_describe(error)) from None
+    stack = stack or pulumi.get_stack()
+    if stack in ALARM_EMAIL_REQUIRED and settings.alarm_email is None:
+        raise InvalidSettingError(
+            f"stack setting {pulumi.get_project()}:alarmEmail: required for the {stack} stack, whose alarms "
+            f"must reach a person: pulumi config set alarmEmail <your address> --stack {stack}"
+        )
+    return settings

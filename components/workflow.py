@@ -174,7 +174,9 @@ class CallbackWorkflow(pulumi.ComponentResource):
                 region=args.sms_region,
                 default_sms_type="Transactional",
                 monthly_spend_limit=args.sms_monthly_spend_limit,
-                opts=child,
+                # An account-wide singleton: deleting it would reset the account's SMS settings in that
+                # region, so destroying the stack leaves them as they are (docs/deploy.md).
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
             )
 
         executions = aws.cloudwatch.LogGroup(

@@ -114,7 +114,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return matches[0]
 
 
+# What an operator sets with `pulumi config set` before the first preview (docs/deploy.md), not in the file.
+OPERATOR_CONFIG: dict[str, dict[str, str]] = {
+    "demo": {"partner-confirm:alarmEmail": "ops@partner-confirm.kr"}
+}
+
+
 def stack_config(stack: str) -> dict[str, str]:
+    """The stack's configuration as the engine hands it over: its file plus what the operator set."""
+    return {**_file_config(stack), **OPERATOR_CONFIG.get(stack, {})}
+
+
+def _file_config(stack: str) -> dict[str, str]:
     """`Pulumi.<stack>.yaml` as the engine hands it to the program: every value as text, objects as JSON."""
     document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
     config: dict[str, str] = {}

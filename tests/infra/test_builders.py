@@ -282,8 +282,8 @@ def test_partner_phone_override_leaves_the_declared_rows_alone() -> None:
 # --- settings -------------------------------------------------------------------------------------------
 
 
-def _settings(config: dict[str, str]) -> StackSettings:
-    use_mocks("dev", config)
+def _settings(config: dict[str, str], stack: str = "dev") -> StackSettings:
+    use_mocks(stack, config)
     return load_settings(pulumi.Config(), pulumi.Config("aws"))
 
 
@@ -345,3 +345,30 @@ def test_a_missing_region_is_named() -> None:
 
     with pytest.raises(InvalidSettingError, match="aws:region"):
         _settings(config)
+
+
+@pytest.mark.parametrize("address", ["ops@example.com", "me@mail.example.org", "x@EXAMPLE.NET"])
+def test_a_placeholder_alarm_address_stops_the_preview(address: str) -> None:
+    config = {**stack_config("dev"), "partner-confirm:alarmEmail": address}
+
+    with pytest.raises(InvalidSettingError, match=r"partner-confirm:alarmEmail: .*placeholder"):
+        _settings(config)
+
+
+def test_the_demo_stack_needs_an_alarm_address() -> None:
+    config = {k: v for k, v in stack_config("demo").items() if k != "partner-confirm:alarmEmail"}
+
+    with pytest.raises(InvalidSettingError, match="partner-confirm:alarmEmail: required for the demo stack"):
+        _settings(config, stack="demo")
+
+
+def test_dev_may_go_without_an_alarm_address() -> None:
+    config = {k: v for k, v in stack_config("dev").items() if k != "partner-confirm:alarmEmail"}
+
+    assert _settings(config).alarm_email is None
+
+
+def test_a_real_alarm_address_is_kept() -> None:
+    assert _settings(
+        {**stack_config("dev"), "partner-confirm:alarmEmail": "ops@partner-confirm.kr"}
+    ).alarm_email

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 from component_harness import Built, defaults, is_secret, resolve
 from pulumi_mocks import ACCOUNT, BOT_ALIAS_ID, KMS_KEY_ID, REGION, ROOT
@@ -657,3 +658,21 @@ def test_the_stack_key_rotates_and_has_a_name() -> None:
 
     assert built.inputs("secrets-key")["enableKeyRotation"] is True
     assert built.inputs("secrets-key-alias")["name"] == "alias/partner-confirm-test"
+
+
+def test_destroying_the_stack_leaves_the_account_sms_preferences_alone() -> None:
+    retained: dict[str, bool | None] = {}
+
+    def record(args: pulumi.ResourceTransformationArgs) -> None:
+        retained[args.name] = args.opts.retain_on_delete
+
+    def build() -> dict[str, Any]:
+        pulumi.runtime.register_stack_transformation(record)
+        return {
+            "arn": CallbackWorkflow("workflow", workflow_args(own_sms_preferences=True)).state_machine_arn
+        }
+
+    resolve(build)
+
+    assert retained["workflow-sms-preferences"] is True
+    assert retained["workflow-state-machine"] is not True

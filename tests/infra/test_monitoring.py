@@ -301,3 +301,14 @@ def test_cost_model_counts_the_alarm_metrics_this_component_creates() -> None:
         for alarm in alarms
     )
     assert Prices.load().assume("alarmMetrics") == metrics
+
+
+def test_responded_counts_each_kind_of_answer_even_when_the_others_have_no_data() -> None:
+    widgets = {widget["properties"]["title"]: widget for widget in dashboard_body(_resolved())["widgets"]}
+    [responded] = [
+        line[0]
+        for line in widgets["Requests by status"]["properties"]["metrics"]
+        if "expression" in line[0] and line[0].get("label") == "Responded"
+    ]
+
+    assert responded["expression"] == "FILL(accepted, 0) + FILL(rejected, 0) + FILL(alternative, 0)"
