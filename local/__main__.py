@@ -128,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     base_url = f"http://127.0.0.1:{port}"
     _emulator_environment(base_url, port)
+    from local import faults
+
+    faults.install(system.faults)  # before any function makes a client
     serving = threading.Thread(target=server.serve_forever, name="local-server", daemon=True)
     serving.start()
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from handlers.settings import function_environment
 from local.deploy import Deployment, LocalFunction
+from local.faults import current_function
 
 log = logging.getLogger("local.lambda")
 
@@ -118,8 +119,12 @@ class LambdaRunner:
         started = time.monotonic()
         try:
             handler = self._handler(function)
-            with function_environment(function.environment):
-                payload = handler(event, context)
+            calling = current_function.set(function.key)  # whose AWS calls these are (fault injection)
+            try:
+                with function_environment(function.environment):
+                    payload = handler(event, context)
+            finally:
+                current_function.reset(calling)
         except Exception as exc:
             log.exception("function %s failed", function.logical_name)
             return InvocationResult(None, _error_payload(exc))

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Request, Response
 
 from local import emulator
 from local.deploy import ACCOUNT_ID, Deployment, LocalApi, LocalFunction, SiteObject
+from local.faults import FaultBook, FaultError
 from local.gateway import ProxyResponse, build_event, gateway_error, proxy_response, select_route
 from local.lambdas import FunctionNotFoundError, LambdaRunner
 from local.outbox import OUTBOX_CSS, render_outbox
@@ -55,11 +56,13 @@ class LocalSystem:
         self.runner: LambdaRunner | None = None
         self.ready = False
         self.calls: Counter[str] = Counter()
+        self.faults = FaultBook()
         self.api_requests: Counter[str] = Counter()
         self._sms_sent_at: dict[str, str] = {}
 
     def activate(self, deployment: Deployment, runner: LambdaRunner) -> None:
         self.deployment, self.runner = deployment, runner
+        self.faults.function_keys = {function.key for function in deployment.functions.values()}
 
     def reset_counts(self) -> None:
         with self._stats_lock:
@@ -348,6 +351,26 @@ class LocalSystem:
 
     # -- local tools ------------------------------------------------------------------------------
 
+    def _faults_tool(self, request: Request) -> Response:
+        """`/_local/faults`: GET lists the active faults, POST adds one, DELETE clears them all."""
+        if request.method == "GET":
+            return _json(self.faults.active())
+        if request.method == "DELETE":
+            self.faults.clear()
+            return Response(b"", status=204)
+        if request.method != "POST":
+            return _json({"error": "BAD_REQUEST", "message": "GET, POST, DELETE만 됩니다"}, status=405)
+        try:
+            spec = json.loads(request.get_data() or b"null")
+        except ValueError:
+            return _json({"error": "BAD_REQUEST", "message": "JSON을 읽을 수 없습니다", "field": "body"}, 400)
+        try:
+            fault = self.faults.add(spec)
+        except FaultError as exc:
+            return _json({"error": "BAD_REQUEST", "message": str(exc), "field": exc.field}, status=400)
+        log.warning("fault injected: %s", json.dumps(fault, ensure_ascii=False))
+        return _json(fault, status=201)
+
     def _local_tool(self, request: Request) -> Response:
         path = request.path.removeprefix("/_local")
         if path == "/health":
@@ -376,6 +399,8 @@ class LocalSystem:
                 calls, api = dict(self.calls), dict(self.api_requests)
             invocations = self.runner.invocation_counts() if self.runner else {}
             return _json({"aws": calls, "invocations": invocations, "api": api})
+        if path == "/faults":
+            return self._faults_tool(request)
         if path == "/calls/reset" and request.method == "POST":
             self.reset_counts()
             return Response(b"", status=204)
