@@ -11,7 +11,7 @@ import pulumi_aws as aws
 from components.api import PartnerApi, PartnerApiArgs
 from components.bot import IntakeBot, IntakeBotArgs
 from components.code import code_archive
-from components.functions import FunctionDefaults, powertools_layer_arn
+from components.functions import FunctionDefaults, pinned_powertools_version, powertools_layer_parameter
 from components.monitoring import Monitoring, MonitoringArgs
 from components.secrets import StackSecrets, StackSecretsArgs
 from components.settings import load_settings
@@ -27,7 +27,10 @@ account_id = aws.get_caller_identity_output().account_id
 
 defaults = FunctionDefaults(
     code=code_archive(ROOT),
-    layer_arn=powertools_layer_arn(settings.region, settings.powertools_layer_version),
+    # The AWS-managed Powertools layer (it carries pydantic) of exactly the version requirements.txt pins.
+    layer_arn=aws.ssm.get_parameter_output(
+        name=powertools_layer_parameter(pinned_powertools_version((ROOT / "requirements.txt").read_text()))
+    ).value,
     log_retention_days=settings.log_retention_days,
     log_level=settings.log_level,
     log_group_prefix=f"/aws/lambda/{prefix}",

@@ -6,6 +6,7 @@ that component, named `f"{component}-{key}-<role>"`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -49,15 +50,28 @@ ARCHITECTURE: Final = "arm64"
 MEMORY_MB: Final = 512
 TIMEOUT_SECONDS: Final = 30
 MAX_EVENT_AGE_SECONDS: Final = 3600
-POWERTOOLS_ACCOUNT: Final = "017000801446"
+POWERTOOLS_ACCOUNT: Final = "017000801446"  # publishes the AWS-managed layers
+_PINNED_POWERTOOLS = re.compile(
+    r"^aws[-_]lambda[-_]powertools==([0-9][^\s;#]*)", re.MULTILINE | re.IGNORECASE
+)
 
 
-def powertools_layer_arn(region: str, version: int) -> str:
-    """The AWS-managed Powertools v3 layer for python3.13 on arm64 (it already carries pydantic)."""
-    return (
-        f"arn:aws:lambda:{region}:{POWERTOOLS_ACCOUNT}:layer:"
-        f"AWSLambdaPowertoolsPythonV3-python313-{ARCHITECTURE}:{version}"
-    )
+def pinned_powertools_version(requirements: str) -> str:
+    """The Powertools version `requirements.txt` pins: what every test here ran against."""
+    match = _PINNED_POWERTOOLS.search(requirements)
+    if match is None:
+        raise ValueError("requirements.txt pins no aws-lambda-powertools version")
+    return match.group(1)
+
+
+def powertools_layer_parameter(package_version: str) -> str:
+    """AWS's public parameter whose value is the layer ARN of exactly this Powertools release.
+
+    Resolving the layer from the pinned package (rather than pinning a layer number beside it) makes the
+    deployed functions run the Powertools the tests ran: layer numbers and package versions do not match
+    (layer 27 is Powertools 3.23.0) and are easy to bump one without the other.
+    """
+    return f"/aws/service/powertools/python/{ARCHITECTURE}/{RUNTIME}/{package_version}"
 
 
 def handler_path(key: str) -> str:

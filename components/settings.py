@@ -89,7 +89,6 @@ class StackSettings(_Settings):
     alarm_email: Annotated[
         str | None, Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), AfterValidator(_real_address)
     ] = None
-    powertools_layer_version: int = Field(ge=1)
     seed_demo_data: bool = False
     seed_partner_phone: E164 | None = None
     deletion_protection: bool = False

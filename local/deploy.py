@@ -255,6 +255,11 @@ class LocalCloud(pulumi.runtime.Mocks):
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         if invoked == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": json.dumps(_policy_document(args.args)), "id": "policy"}
+        if invoked == "aws:ssm/getParameter:getParameter":
+            # AWS's public parameters (the Powertools layer ARN): no emulator has them; no layer runs here.
+            name = str(args.args.get("name", ""))
+            layer = f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64"
+            return {"name": name, "value": f"{layer}:1", "type": "String", "id": name}
         return {}
 
     # -- helpers ----------------------------------------------------------------------------------

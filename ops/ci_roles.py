@@ -24,6 +24,14 @@ PREVIEW_ACTIONS: Final[dict[str, str]] = {
     "sts:GetCallerIdentity": "the AWS provider checks its credentials; __main__.py reads the account id",
     "states:ValidateStateMachineDefinition": "the AWS provider checks the workflow definition while planning",
 }
+# AWS's public parameter naming the Powertools layer of the pinned release (components/functions.py).
+PUBLIC_LAYER_PARAMETERS: Final = "arn:aws:ssm:*::parameter/aws/service/powertools/*"
+SSM_READS: Final = (
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "ssm:GetParameterHistory",
+)
 
 # Data reads on what the program stores or runs, denied whatever else the role is given.
 DATA_READS: Final[dict[str, str]] = {
@@ -40,10 +48,6 @@ DATA_READS: Final[dict[str, str]] = {
     "logs:GetQueryResults": "function logs (Logs Insights)",
     "logs:GetLogRecord": "function logs",
     "logs:StartLiveTail": "function logs",
-    "ssm:GetParameter": "secret keyrings",
-    "ssm:GetParameters": "secret keyrings",
-    "ssm:GetParametersByPath": "secret keyrings",
-    "ssm:GetParameterHistory": "earlier values of secret keyrings",
     "kms:Decrypt": "anything encrypted with the stack's key",
     "secretsmanager:GetSecretValue": "secrets",
     "lambda:GetFunction": "function environment and a download link to the code",
@@ -87,12 +91,28 @@ def deploy_trust_policy(account: str, repo: str, stacks: Sequence[str]) -> dict[
     return trust_policy(account, [f"repo:{repo}:environment:{stack}" for stack in stacks])
 
 
-def preview_policy() -> dict[str, Any]:
-    """The preview role's only permissions: what preview calls, and a deny of every data read."""
+def preview_policy(account: str) -> dict[str, Any]:
+    """The preview role's only permissions: what preview calls, and a deny of every data read.
+
+    Parameters are the one split: AWS's public Powertools parameter is read (no account in its ARN), every
+    parameter of this account (the secret keyrings) is denied.
+    """
     return {
         "Version": VERSION,
         "Statement": [
             {"Sid": "Preview", "Effect": "Allow", "Action": sorted(PREVIEW_ACTIONS), "Resource": "*"},
+            {
+                "Sid": "PowertoolsLayer",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter"],
+                "Resource": PUBLIC_LAYER_PARAMETERS,
+            },
             {"Sid": "NoDataReads", "Effect": "Deny", "Action": sorted(DATA_READS), "Resource": "*"},
+            {
+                "Sid": "NoSecretReads",
+                "Effect": "Deny",
+                "Action": list(SSM_READS),
+                "Resource": f"arn:aws:ssm:*:{account}:parameter/*",
+            },
         ],
     }

@@ -386,7 +386,7 @@ def _ci_roles(args: argparse.Namespace) -> None:
     documents = {
         "previewRole": {
             "trustPolicy": ci_roles.preview_trust_policy(args.account, args.repo),
-            "inlinePolicy": ci_roles.preview_policy(),
+            "inlinePolicy": ci_roles.preview_policy(args.account),
         },
         "deployRole": {"trustPolicy": ci_roles.deploy_trust_policy(args.account, args.repo, args.stacks)},
     }

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.functions import powertools_layer_parameter
 from ops import ci_roles
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -210,7 +211,7 @@ def test_delivery_page_shows_the_built_role_documents() -> None:
 
     assert blocks == [
         ci_roles.preview_trust_policy("111122223333", "OWNER/REPO"),
-        ci_roles.preview_policy(),
+        ci_roles.preview_policy("111122223333"),
         ci_roles.deploy_trust_policy("111122223333", "OWNER/REPO", STACKS),
     ]
 
@@ -230,13 +231,24 @@ def test_role_subjects_are_the_ones_the_workflows_get() -> None:
 
 
 def test_the_preview_role_allows_only_what_preview_calls() -> None:
-    [allow, deny] = ci_roles.preview_policy()["Statement"]
+    [allow, layer, deny, secrets] = ci_roles.preview_policy("111122223333")["Statement"]
 
-    assert allow["Effect"] == "Allow"
+    assert allow["Effect"] == layer["Effect"] == "Allow"
     assert allow["Action"] == ["states:ValidateStateMachineDefinition", "sts:GetCallerIdentity"]
+    assert (layer["Action"], layer["Resource"]) == (
+        ["ssm:GetParameter"],
+        "arn:aws:ssm:*::parameter/aws/service/powertools/*",
+    )
     assert not set(allow["Action"]) & set(deny["Action"])
-    assert deny["Effect"] == "Deny"
-    assert deny["Resource"] == "*"
+    assert (deny["Effect"], deny["Resource"]) == ("Deny", "*")
+    assert (secrets["Effect"], secrets["Resource"]) == ("Deny", "arn:aws:ssm:*:111122223333:parameter/*")
+
+
+def test_the_layer_the_program_reads_is_the_public_parameter_preview_may_read() -> None:
+    parameter = powertools_layer_parameter("3.37.0")
+    pattern = ci_roles.PUBLIC_LAYER_PARAMETERS.split(":parameter", 1)[1].rstrip("*")
+
+    assert parameter.startswith(pattern)
 
 
 @pytest.mark.parametrize(
@@ -258,9 +270,14 @@ def test_the_preview_role_allows_only_what_preview_calls() -> None:
     ],
 )
 def test_the_preview_role_denies_every_data_read(action: str) -> None:
-    [_, deny] = ci_roles.preview_policy()["Statement"]
+    denied = {
+        name
+        for statement in ci_roles.preview_policy("111122223333")["Statement"]
+        if statement["Effect"] == "Deny"
+        for name in statement["Action"]
+    }
 
-    assert action in deny["Action"]
+    assert action in denied
 
 
 def test_pull_requests_never_see_the_deploy_token_or_role() -> None:

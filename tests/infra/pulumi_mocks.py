@@ -87,6 +87,12 @@ def physical_id(args: pulumi.runtime.MockResourceArgs) -> str:
     return f"{args.name}-id"
 
 
+def powertools_layer_for(parameter: str) -> str:
+    """What AWS's public Powertools parameter answers: a layer ARN (the mock names the version in it)."""
+    version = parameter.rsplit("/", 1)[-1].replace(".", "-")
+    return f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:{version}"
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
@@ -103,6 +109,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             user = f"arn:aws:iam::{ACCOUNT}:user/deployer"
             return {"accountId": ACCOUNT, "arn": user, "userId": "AIDAEXAMPLE", "id": ACCOUNT}, []
+        if args.token == "aws:ssm/getParameter:getParameter":
+            return {
+                "name": args.args["name"],
+                "value": powertools_layer_for(args.args["name"]),
+                "type": "String",
+            }, []
         return {}, []
 
     def of_type(self, typ: str) -> list[pulumi.runtime.MockResourceArgs]:

@@ -16,7 +16,7 @@ from components import iam
 from components.api import ROUTES, access_log_format, route_source_arn
 from components.bot import model_hash
 from components.code import source_files
-from components.functions import FUNCTION_KEYS, powertools_layer_arn
+from components.functions import FUNCTION_KEYS, pinned_powertools_version, powertools_layer_parameter
 from components.seed_data import RESERVATIONS, item, reservations
 from components.settings import InvalidSettingError, StackSettings, load_settings
 from components.site import config_js, content_security_policy, content_type, site_files
@@ -173,10 +173,15 @@ def test_archive_leaves_out_bytecode(tmp_path: Path) -> None:
     assert sorted(source_files(tmp_path)) == ["handlers/__init__.py", "handlers/intake.py"]
 
 
-def test_powertools_layer_is_the_arm64_python313_v3_layer() -> None:
-    assert powertools_layer_arn("ap-northeast-2", 27) == (
-        "arn:aws:lambda:ap-northeast-2:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27"
-    )
+def test_the_layer_is_looked_up_for_the_arm64_python313_release() -> None:
+    assert powertools_layer_parameter("3.37.0") == "/aws/service/powertools/python/arm64/python3.13/3.37.0"
+
+
+def test_the_pinned_powertools_version_is_read_from_requirements() -> None:
+    assert pinned_powertools_version("boto3==1.0\naws_lambda_powertools==3.37.0\n") == "3.37.0"
+    assert pinned_powertools_version("aws-lambda-powertools==3.23.0 ; python_version>='3.11'") == "3.23.0"
+    with pytest.raises(ValueError, match="pins no aws-lambda-powertools"):
+        pinned_powertools_version("aws_lambda_powertools>=3\n")
 
 
 # --- API ------------------------------------------------------------------------------------------------
@@ -300,7 +305,6 @@ def test_unset_settings_take_the_documented_defaults() -> None:
     settings = _settings(
         {
             "aws:region": "ap-northeast-2",
-            "partner-confirm:powertoolsLayerVersion": "27",
             "partner-confirm:supportPhone": "1588-0000",
         }
     )

@@ -13,8 +13,14 @@ from typing import Any
 
 import pytest
 import yaml
+from pulumi_mocks import powertools_layer_for
 
-from components.functions import FUNCTION_KEYS, handler_path
+from components.functions import (
+    FUNCTION_KEYS,
+    handler_path,
+    pinned_powertools_version,
+    powertools_layer_parameter,
+)
 from components.iam import WILDCARD_ACTIONS
 from components.settings import StackSettings
 
@@ -241,3 +247,12 @@ def test_exactly_one_stack_owns_the_account_sms_preferences() -> None:
     owners = [stack for stack in STACKS if of_type(_evaluate(stack), "aws:sns/smsPreferences:SmsPreferences")]
 
     assert len(owners) == 1
+
+
+def test_every_function_runs_the_powertools_layer_of_the_pinned_package(program: dict[str, Any]) -> None:
+    # The layer is looked up by the version requirements.txt pins: the deployed Powertools is the tested one.
+    pinned = pinned_powertools_version((ROOT / "requirements.txt").read_text(encoding="utf-8"))
+    expected = powertools_layer_for(powertools_layer_parameter(pinned))
+
+    for function in of_type(program, "aws:lambda/function:Function"):
+        assert function["inputs"]["layers"] == [expected], function["inputs"]["handler"]
