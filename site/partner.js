@@ -42,7 +42,6 @@
   function showProblem(code, fallbackMessage, canRetry) {
     var problem = PROBLEMS[code] || { title: W.loadFailed, text: fallbackMessage || PC.words.errors[500], note: "" };
     stopCountdown();
-    document.body.classList.remove("has-send-bar");
     el("problem-title").textContent = problem.title;
     el("problem-text").textContent = problem.text;
     el("problem-note").textContent = problem.note;
@@ -196,7 +195,6 @@
     }
     renderSummary();
     PC.show(el("send-bar"), true);
-    document.body.classList.add("has-send-bar");
     announce(W.notSentYet + " " + el("send-summary").textContent);
   }
 
@@ -258,7 +256,6 @@
 
   function showDone(body) {
     stopCountdown();
-    document.body.classList.remove("has-send-bar");
     var answer = PC.answerWords(request && request.intent, body.response).label;
     if (body.alternativeTime) answer += "\n" + PC.formatDateTime(body.alternativeTime);
     el("done-answer").textContent = answer;

@@ -133,8 +133,10 @@ def in_view(page: Page, selector: str) -> bool:
     )
 
 
-def capture(page: Page, name: str) -> None:
-    """Check one page state for serious accessibility problems and photograph it at both widths."""
+def capture(page: Page, name: str, *, full_page: bool = True) -> None:
+    """Check one page state for serious accessibility problems and photograph it at both widths.
+
+    `full_page=False` photographs what the screen shows (for a bar held at the bottom of the screen)."""
     page.wait_for_load_state("networkidle")
     results = Axe().run(page)
     serious = [
@@ -148,7 +150,7 @@ def capture(page: Page, name: str) -> None:
     original = page.viewport_size
     for width, height in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True, animations="disabled")
+        page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=full_page, animations="disabled")
     if original:
         page.set_viewport_size(original)
 
