@@ -78,6 +78,14 @@ class PartnerApiArgs:
     """`ko_KR`."""
     intent_confidence_threshold: float
     """Below this, the intake uses the default intent."""
+    intent_tie_break: bool
+    """When Lex is unsure, the intake asks the model below to pick the intent before the default."""
+    bedrock_model_id: str
+    """The model of the intent tie-break (the notification's model)."""
+    region: str
+    """Region of the model (for its ARN)."""
+    account_id: pulumi.Input[str]
+    """Account of the model's inference profile (for its ARN)."""
     rate_limit_per_minute: int
     """Requests per minute and client the intake accepts."""
     allowed_origin: pulumi.Input[str]
@@ -149,6 +157,11 @@ class PartnerApi(pulumi.ComponentResource):
                 ENV["bot_alias_id"]: args.bot_alias_id,
                 ENV["bot_locale_id"]: args.bot_locale_id,
                 ENV["intent_confidence_threshold"]: str(args.intent_confidence_threshold),
+                **(
+                    {ENV["intent_tie_break"]: "true", ENV["bedrock_model_id"]: args.bedrock_model_id}
+                    if args.intent_tie_break
+                    else {}
+                ),
                 ENV["rate_limit_per_minute"]: str(args.rate_limit_per_minute),
                 ENV["allowed_origin"]: args.allowed_origin,
                 ENV["support_phone"]: args.support_phone,
@@ -158,6 +171,19 @@ class PartnerApi(pulumi.ComponentResource):
                 orchestrator.arn.apply(lambda arn: iam.invoke_statement([arn], sid="HandOver")),
                 pulumi.Output.from_input(args.bot_alias_arn).apply(
                     lambda arn: iam.statement(["lex:RecognizeText"], [arn], sid="ClassifyIntent")
+                ),
+                *(
+                    [
+                        pulumi.Output.from_input(args.account_id).apply(
+                            lambda account: iam.statement(
+                                ["bedrock:InvokeModel"],
+                                iam.bedrock_model_arns(args.bedrock_model_id, args.region, account),
+                                sid="SettleIntent",
+                            )
+                        )
+                    ]
+                    if args.intent_tie_break
+                    else []
                 ),
             ),
             parent=self,

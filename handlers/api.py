@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import threading
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
@@ -22,6 +22,7 @@ from handlers.models.messages import (
     UNKNOWN_FIELD,
 )
 from handlers.observability import logger
+from handlers.resolver import APIGatewayHttpResolver, CORSConfig, NotFoundError, Response, content_types
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -166,6 +167,25 @@ def build(allowed_origin: str | None) -> APIGatewayHttpResolver:
         return error_response(500, "INTERNAL")
 
     return app
+
+
+def per_thread(
+    make: Callable[[str | None], APIGatewayHttpResolver],
+) -> Callable[[str | None], APIGatewayHttpResolver]:
+    """Build a function's resolver once per thread and allowed origin, not on every invocation.
+
+    A resolver holds the event it is resolving, so threads never share one: the local runtime runs
+    several invocations at once in one process, while a Lambda environment runs one at a time.
+    """
+    local = threading.local()
+
+    def get(allowed_origin: str | None) -> APIGatewayHttpResolver:
+        built: dict[str | None, APIGatewayHttpResolver] = local.__dict__.setdefault("built", {})
+        if allowed_origin not in built:
+            built[allowed_origin] = make(allowed_origin)
+        return built[allowed_origin]
+
+    return get
 
 
 def _domain_handler(status: int, code: str) -> Any:

@@ -21,6 +21,10 @@ LEX_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attem
 BEDROCK_CONFIG = Config(
     connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 1, "mode": "standard"}
 )
+# Bedrock settling an intent Lex was unsure of: the customer is still waiting, so 3 s in all, no retry.
+INTENT_TIE_BREAK_CONFIG = Config(
+    connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 1, "mode": "standard"}
+)
 # Our own retries (SMS twice, callbacks once) are explicit in the code; botocore adds none on top.
 NO_RETRY_CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 # A publish that times out may still have texted the partner, so it is never repeated (see
@@ -70,7 +74,15 @@ def parameters(settings: Settings) -> Any:
     return _parameters(settings)
 
 
+@lru_cache(maxsize=8)
+def intent_tie_break_client(settings: Settings) -> Any:
+    """The Bedrock client of the intent tie-break, with its own short budget (`INTENT_TIE_BREAK_CONFIG`)."""
+    del settings  # part of the cache key only
+    return boto3.client("bedrock-runtime", config=INTENT_TIE_BREAK_CONFIG)
+
+
 def reset_clients() -> None:
     """Forget cached clients and cached parameters (tests start a fresh moto between cases)."""
     _client.cache_clear()
     _parameters.cache_clear()
+    intent_tie_break_client.cache_clear()

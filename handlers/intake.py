@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-
 from handlers import api, wiring
-from handlers.adapters.classifier import LexClassifier, LocalClassifier
+from handlers.adapters.classifier import (
+    BedrockTieBreak,
+    LexClassifier,
+    LocalClassifier,
+    TieBreakingClassifier,
+)
 from handlers.adapters.handover import AsyncInvoker
-from handlers.clients import client
+from handlers.clients import client, intent_tie_break_client
 from handlers.models.chat import ChatRequest
 from handlers.observability import instrumented
+from handlers.resolver import APIGatewayHttpResolver, Response
 from handlers.settings import IntentClassifier, Settings, get_settings
 from handlers.usecases.intake import Classifier, submit
 
@@ -19,18 +23,21 @@ from handlers.usecases.intake import Classifier, submit
 def _classifier(settings: Settings) -> Classifier:
     if settings.intent_classifier is IntentClassifier.LOCAL:
         return LocalClassifier()
-    return LexClassifier(
+    lex = LexClassifier(
         client("lexv2-runtime", settings),
         settings.require("bot_id"),
         settings.require("bot_alias_id"),
         settings.bot_locale_id,
         settings.intent_confidence_threshold,
     )
+    if not settings.intent_tie_break:
+        return lex
+    tie_break = BedrockTieBreak(intent_tie_break_client(settings), settings.require("bedrock_model_id"))
+    return TieBreakingClassifier(lex, tie_break)
 
 
+@api.per_thread
 def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
-    # A resolver holds the current event, so each invocation gets its own: the local runtime may run
-    # several at once in one process.
     app = api.build(allowed_origin)
 
     @app.post("/chat")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-
 from handlers import api, wiring
 from handlers.adapters.workflow import Workflow
 from handlers.clients import client
 from handlers.models.messages import RESPONSE_ACCEPTED
 from handlers.models.partner import RespondAccepted, RespondRequest
 from handlers.observability import instrumented
+from handlers.resolver import APIGatewayHttpResolver, Response
 from handlers.settings import get_settings
 from handlers.usecases.partner import open_link, respond
 
@@ -19,9 +18,8 @@ from handlers.usecases.partner import open_link, respond
 TOKEN_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
+@api.per_thread
 def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
-    # A resolver holds the current event, so each invocation gets its own: the local runtime may run
-    # several at once in one process.
     app = api.build(allowed_origin)
 
     @app.get("/confirm/<token>")

@@ -52,6 +52,7 @@ ENV = {
     "bot_alias_id": "BOT_ALIAS_ID",
     "bot_locale_id": "BOT_LOCALE_ID",
     "intent_confidence_threshold": "INTENT_CONFIDENCE_THRESHOLD",
+    "intent_tie_break": "INTENT_TIE_BREAK",
     "notifier": "NOTIFIER",
     "bedrock_model_id": "BEDROCK_MODEL_ID",
     "rate_limit_per_minute": "RATE_LIMIT_PER_MINUTE",
@@ -80,6 +81,7 @@ class Settings(BaseModel):
     bot_alias_id: str | None = None
     bot_locale_id: str = "ko_KR"
     intent_confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    intent_tie_break: bool = False  # when Lex is unsure, ask Bedrock (bedrock_model_id) to pick the intent
     notifier: Notifier = Notifier.BEDROCK
     bedrock_model_id: str | None = None
     rate_limit_per_minute: int = Field(default=100, ge=1)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-
 from handlers import api, wiring
 from handlers.observability import instrumented
+from handlers.resolver import APIGatewayHttpResolver, Response
 from handlers.settings import get_settings
 from handlers.usecases.status import view
 
 
+@api.per_thread
 def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
-    # A resolver holds the current event, so each invocation gets its own: the local runtime may run
-    # several at once in one process.
     app = api.build(allowed_origin)
 
     @app.get("/requests/<requestId>")

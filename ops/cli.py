@@ -203,6 +203,12 @@ def _cost(args: argparse.Namespace) -> None:
     results = cost.estimates(profile, prices)
     flow = cost.per_flow(profile, prices)
     unpriced = sorted(flow.unpriced)
+    tie_break_usd = {
+        str(result.requests_per_day): round(
+            cost.intent_tie_break_monthly(profile, prices, result.requests_per_day), 2
+        )
+        for result in results
+    }
     data = {
         "pricesDate": prices.date,
         "region": prices.region,
@@ -210,6 +216,7 @@ def _cost(args: argparse.Namespace) -> None:
         "smsPartsPerText": [cost.sms_parts(body, prices) for body in profile.answered.sms_bodies],
         "perFlow": {item: round(usd, 6) for item, usd in flow.lines.items()},
         "unpricedCalls": unpriced,
+        "intentTieBreakMonthlyUsd": tie_break_usd,
         "volumes": [
             {
                 "requestsPerDay": result.requests_per_day,
@@ -251,6 +258,12 @@ def _cost(args: argparse.Namespace) -> None:
                 *((f"{r.requests_per_day:,}/day", f"v{i}") for i, r in enumerate(results)),
             ),
         ),
+    ]
+    tie_break = ", ".join(f"{_money(usd)} at {int(volume):,}/day" for volume, usd in tie_break_usd.items())
+    text += [
+        "",
+        f"Intent tie-break (stack setting intentTieBreak, off by default) would add per month: {tie_break}",
+        f"  (Bedrock for the {prices.assume('intentTieBreakShare'):.0%} of messages Lex is unsure of).",
     ]
     if unpriced:
         text += ["", f"calls without a price rule (add one in ops/cost.py): {', '.join(unpriced)}"]

@@ -281,5 +281,18 @@ def estimate(profile: Profile, prices: Prices, requests_per_day: int) -> Estimat
     return Estimate(requests_per_day=requests_per_day, monthly=monthly, flows_per_month=flows)
 
 
+def intent_tie_break_monthly(profile: Profile, prices: Prices, requests_per_day: int) -> float:
+    """What the stack setting `intentTieBreak` adds: one tiny Bedrock call per message Lex is unsure of."""
+    share = float(prices.assume("answeredShare"))
+    answered, timed_out = profile.answered.classified_locally, profile.timeout.classified_locally
+    classified = share * answered + (1 - share) * timed_out
+    per_call = (
+        prices.assume("intentTieBreakInputTokens") * prices["bedrock.inputToken"]
+        + prices.assume("intentTieBreakOutputTokens") * prices["bedrock.outputToken"]
+    )
+    flows = requests_per_day * int(prices.assume("daysPerMonth"))
+    return float(flows * classified * prices.assume("intentTieBreakShare") * per_call)
+
+
 def estimates(profile: Profile, prices: Prices) -> list[Estimate]:
     return [estimate(profile, prices, volume) for volume in VOLUMES_PER_DAY]

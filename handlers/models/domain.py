@@ -27,6 +27,7 @@ ANSWERABLE = (Status.CREATED, Status.SMS_SENT, Status.OPENED)
 class IntentSource(StrEnum):
     LEX = "lex"
     LOCAL = "local"
+    BEDROCK = "bedrock"  # Lex was unsure and the intent tie-break (stack setting) asked the model
     DEFAULT = "default"
 
 

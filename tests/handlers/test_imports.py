@@ -25,3 +25,39 @@ def test_an_api_function_imports_no_other_functions_bodies(entry):
     ).stdout.split()
     bodies = {module for module in BODY_MODULES.values() if module in loaded}
     assert bodies == {BODY_MODULES[entry]}
+
+
+# What an HTTP API function never needs: other resolvers, and event classes of other sources.
+NOT_NEEDED = (
+    "aws_lambda_powertools.event_handler.appsync",
+    "aws_lambda_powertools.event_handler.bedrock_agent",
+    "aws_lambda_powertools.event_handler.vpc_lattice",
+    "aws_lambda_powertools.utilities.data_classes.kafka_event",
+    "aws_lambda_powertools.utilities.data_classes.code_pipeline_job_event",
+    "asyncio",
+)
+
+
+@pytest.mark.parametrize("entry", sorted(BODY_MODULES))
+def test_an_api_function_imports_only_the_http_resolver(entry):
+    probe = f"import sys, {entry}; print(' '.join(sys.modules))"
+    loaded = subprocess.run(  # noqa: S603 - our own interpreter running a fixed probe
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "aws_lambda_powertools.event_handler.api_gateway" in loaded
+    assert [module for module in NOT_NEEDED if module in loaded] == []
+
+
+def test_the_lazy_packages_still_give_everything_to_whoever_asks():
+    probe = (
+        "import handlers.status\n"
+        "from aws_lambda_powertools.event_handler import AppSyncResolver, APIGatewayRestResolver\n"
+        "from aws_lambda_powertools.utilities.data_classes import S3Event, event_source\n"
+        "import aws_lambda_powertools.event_handler as package\n"
+        "print(AppSyncResolver.__name__, S3Event.__name__, callable(event_source),"
+        " hasattr(package, 'Request'))"
+    )
+    out = subprocess.run(  # noqa: S603 - our own interpreter running a fixed probe
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["AppSyncResolver", "S3Event", "True", "True"]

@@ -347,7 +347,7 @@ def test_every_workflow_function_is_python313_arm64_traced_with_json_logs() -> N
 FAILURE_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:workflow-failure-0a1b2c3"
 
 
-def build_api() -> Built:
+def build_api(intent_tie_break: bool = False) -> Built:
     def build() -> dict[str, Any]:
         api = PartnerApi(
             "api",
@@ -366,6 +366,10 @@ def build_api() -> Built:
                 bot_alias_arn=f"arn:aws:lex:{REGION}:{ACCOUNT}:bot-alias/BOT0000001/{BOT_ALIAS_ID}",
                 bot_locale_id="ko_KR",
                 intent_confidence_threshold=0.6,
+                intent_tie_break=intent_tie_break,
+                bedrock_model_id="global.anthropic.claude-haiku-4-5-20251001-v1:0",
+                region=REGION,
+                account_id=ACCOUNT,
                 rate_limit_per_minute=100,
                 allowed_origin=SITE_ORIGIN,
                 throttle_rate_limit=25.0,
@@ -433,6 +437,21 @@ def test_intake_hands_over_to_the_orchestrator_only() -> None:
         "0.6",
         SITE_ORIGIN,
     )
+
+
+@pytest.mark.parametrize("on", [False, True], ids=["tie-break-off", "tie-break-on"])
+def test_intake_may_ask_the_model_only_when_the_tie_break_is_on(on: bool) -> None:
+    built = build_api(intent_tie_break=on)
+    variables = built.inputs("api-intake")["environment"]["variables"]
+    settle = [s for s in policy_of(built, "api-intake-policy") if s.get("Sid") == "SettleIntent"]
+    if not on:
+        assert ("INTENT_TIE_BREAK" not in variables, settle) == (True, [])
+        return
+    assert variables["INTENT_TIE_BREAK"] == "true"
+    assert variables["BEDROCK_MODEL_ID"] == "global.anthropic.claude-haiku-4-5-20251001-v1:0"
+    (statement,) = settle
+    assert statement["Action"] == ["bedrock:InvokeModel"]
+    assert all(":inference-profile/" in r or ":foundation-model/" in r for r in statement["Resource"])
 
 
 def test_status_function_only_reads_the_table() -> None:

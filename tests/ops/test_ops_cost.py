@@ -130,3 +130,12 @@ def test_the_committed_profile_texts_the_partner_once_per_flow() -> None:
 
 def test_every_call_in_the_committed_profile_has_a_price_rule() -> None:
     assert cost.per_flow(cost.Profile.load(), cost.Prices.load()).unpriced == set()
+
+
+def test_the_intent_tie_break_costs_one_tiny_call_per_unsure_message() -> None:
+    prices = _prices(intentTieBreakShare=0.5, intentTieBreakInputTokens=1000, intentTieBreakOutputTokens=0)
+    profile = cost.Profile.load()
+    monthly = cost.intent_tie_break_monthly(profile, prices, requests_per_day=100)
+    flows = 100 * prices.assume("daysPerMonth")
+    assert monthly == pytest.approx(flows * 0.5 * 1000 * prices["bedrock.inputToken"])
+    assert cost.intent_tie_break_monthly(profile, _prices(intentTieBreakShare=0), 100) == 0
