@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import coldstart, roundtrips, secrets
+from bench import coldstart, firstcall, roundtrips, secrets
 from handlers.models.keyring import CACHE_SECONDS
 
 
@@ -31,6 +31,30 @@ def main() -> int:
             f"{memory_ratio:8.2f}{'  OVER TARGET' if over else ''}"
         )
     print(f"  targets: time <= {coldstart.IMPORT_RATIO_TARGET}x, memory <= {coldstart.MEMORY_RATIO_TARGET}x")
+
+    print(
+        "\nFirst call: import + first invocation of each API function in a fresh process against a moto"
+        "\nserver, median of 9 interleaved runs, against a boto3-only program making the same AWS calls"
+        "\n(CPU time; wall time beside it)"
+    )
+    print(
+        f"  {'function':<18} {'route':<22} {'import':>7} {'first':>7} {'boto3':>7} {'x boto3':>8}"
+        f" {'target':>7} {'wall x':>7}"
+    )
+    calls = firstcall.measure(runs=9)
+    for call in calls:
+        over = call.ratio > call.target or not call.same_calls or call.status not in {200, 202}
+        failures += over
+        print(
+            f"  {call.function:<18} {call.route:<22} {call.import_cpu * 1000:5.0f}ms "
+            f"{call.cpu * 1000:5.0f}ms {call.baseline_cpu * 1000:5.0f}ms {call.ratio:8.2f} "
+            f"{call.target:6.1f}x {call.wall_ratio:7.2f}"
+            f"{'  OVER TARGET' if call.ratio > call.target else ''}"
+            f"{'' if call.same_calls else '  CALLS DIFFER: ' + ', '.join(call.calls)}"
+        )
+    for call in calls:
+        print(f"  {call.function} and its baseline both make: {', '.join(call.baseline_calls)}")
+    print(f"  targets: status <= {firstcall.STATUS_TARGET}x, every API function <= {firstcall.API_TARGET}x")
 
     print(
         "\nLink keyring read (Powertools Parameters, SSM SecureString on moto), median of 5 fresh processes"

@@ -43,7 +43,8 @@ OutcomeKind = Literal["accept", "reject", "alternative", "timeout", "failed"]
 class Outcome(BaseModel):
     """What the workflow hands to the notification: the partner's answer, or why there is none."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Built on first use: the API functions import this module but never validate an outcome.
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     response: OutcomeKind
     alternativeTime: datetime | None = None  # the workflow JSON field name

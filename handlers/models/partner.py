@@ -36,7 +36,8 @@ def _blank_is_none(value: str | None) -> str | None:
 
 
 class RespondRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built on first use: a cold start on `GET /confirm/{token}` (the partner opening the link) needs none.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     token: Annotated[str, StringConstraints(max_length=64)]
     response: PartnerAnswer
@@ -63,6 +64,8 @@ class RespondRequest(BaseModel):
 
 
 class RespondAccepted(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     success: bool = True
     message: str
 

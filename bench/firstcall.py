@@ -1,0 +1,457 @@
+"""First call: each API function's import plus first invocation, in a fresh process, against a moto server.
+
+What a cold start costs beyond the runtime itself: import the handler module, build what the first
+invocation needs, make its AWS calls and answer. The baseline is the smallest honest program doing the
+same AWS calls in a fresh process: `import boto3`, the same clients, the same operations in the same
+order. The emulator records the operations of every run, and a function whose run does not make exactly
+its baseline's calls is reported, so the two sides cannot drift apart.
+
+The emulator is moto's server on a loopback port with two additions it lacks: Lex V2 `RecognizeText`
+answers a fixed interpretation, and Lambda `Invoke` (the intake's asynchronous hand-over) answers 202.
+Runs are interleaved in a shuffled order and the medians compared, as in `coldstart`. The target is
+checked on CPU time (user + system) of the fresh process from its first statement to the answer: on a
+shared machine wall time swings with other load several times more than the difference measured, while
+both sides wait alike on the same emulator. Wall-time ratios are printed beside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "tests" / "events"
+REGION = "ap-northeast-2"
+SMS_REGION = "ap-northeast-1"
+TABLE = "partner-confirm-firstcall"
+RESERVATION = "R-FIRSTCALL-01"
+CUSTOMER_PHONE = "+821012345678"
+LINK_KEY_PARAMETER = "/partner-confirm/firstcall/link-signing-key"
+STATUS_TARGET = 1.3
+API_TARGET = 1.5
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+_LEX_TEXT = re.compile(r"^/bots/[^/]+/botAliases/[^/]+/botLocales/[^/]+/sessions/[^/]+/text$")
+_INVOKE = re.compile(r"^/2015-03-31/functions/[^/]+/invocations/?$")
+_CREDENTIAL = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/(?P<service>[^/]+)/")
+_LEX_ANSWER = {
+    "interpretations": [{"intent": {"name": "ChangeReservation"}, "nluConfidence": {"score": 0.92}}],
+    "sessionId": "firstcall",
+}
+
+# The probe runs in a fresh interpreter: the clock starts before the first import.
+_HANDLER_PROBE = """
+import time
+start, cpu = time.perf_counter(), time.process_time()
+import json, sys
+event = json.loads(sys.stdin.read())
+imported_at = None
+module = __import__(sys.argv[1], fromlist=["handler"])
+imported_at, imported_cpu = time.perf_counter(), time.process_time()
+
+
+class Context:
+    function_name = "firstcall"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:ap-northeast-2:123456789012:function:firstcall"
+    memory_limit_in_mb = 512
+    aws_request_id = "00000000-0000-0000-0000-000000000001"
+    log_group_name = "/aws/lambda/firstcall"
+    log_stream_name = "firstcall"
+
+    def get_remaining_time_in_millis(self):
+        return 30000
+
+
+answer = module.handler(event, Context())
+done = time.perf_counter()
+status = answer.get("statusCode") if isinstance(answer, dict) else None
+print("FIRSTCALL " + json.dumps({"seconds": done - start, "cpu": time.process_time() - cpu,
+                                 "import": imported_at - start, "importCpu": imported_cpu - cpu,
+                                 "status": status}))
+"""
+
+# The baselines: the same AWS calls with nothing but boto3. `{...}` fields come from the prepared data.
+_BASELINES = {
+    "status": """
+import time
+start, cpu = time.perf_counter(), time.process_time()
+import json, sys
+import boto3
+data = json.loads(sys.stdin.read())
+dynamodb = boto3.client("dynamodb")
+dynamodb.query(
+    TableName=data["table"],
+    KeyConditionExpression="PK = :pk",
+    ExpressionAttributeValues={":pk": {"S": "REQ#" + data["requestId"]}},
+    ConsistentRead=True,
+)
+print("FIRSTCALL " + json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu}))
+""",
+    "partner_response": """
+import time
+start, cpu = time.perf_counter(), time.process_time()
+import json, sys
+import boto3
+data = json.loads(sys.stdin.read())
+boto3.client("ssm").get_parameter(Name=data["keyParameter"], WithDecryption=True)
+dynamodb = boto3.client("dynamodb")
+dynamodb.get_item(TableName=data["table"], Key=data["tokenKey"], ConsistentRead=True)
+table, one = data["table"], {":t": {"N": "1"}}
+dynamodb.transact_write_items(TransactItems=[
+    {"Update": {"TableName": table, "Key": data["tokenKey"], "UpdateExpression": "SET openedAt = :t",
+                "ExpressionAttributeValues": one}},
+    {"Update": {"TableName": table, "Key": data["requestKey"], "UpdateExpression": "SET updatedAt = :t",
+                "ExpressionAttributeValues": one}},
+    {"Put": {"TableName": table, "Item": {"PK": {"S": "BASELINE#" + data["run"]}, "SK": {"S": "EVT"}}}},
+])
+print("FIRSTCALL " + json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu}))
+""",
+    "intake": """
+import time
+start, cpu = time.perf_counter(), time.process_time()
+import json, sys, uuid
+import boto3
+data = json.loads(sys.stdin.read())
+lex = boto3.client("lexv2-runtime")
+lex.recognize_text(botId="BOTID00001", botAliasId="ALIAS00001", localeId="ko_KR",
+                   sessionId=uuid.uuid4().hex, text=data["message"])
+dynamodb = boto3.client("dynamodb")
+request_id = str(uuid.uuid4())
+table, pk = data["table"], {"S": "BASELINE#" + request_id}
+dynamodb.transact_write_items(TransactItems=[
+    {"Put": {"TableName": table, "Item": {"PK": pk, "SK": {"S": "REQ"}}}},
+    {"Put": {"TableName": table, "Item": {"PK": pk, "SK": {"S": "EVT"}}}},
+    {"Update": {"TableName": table, "Key": {"PK": {"S": "BASELINE#RATE"}, "SK": {"S": request_id}},
+                "UpdateExpression": "ADD hits :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+])
+boto3.client("lambda").invoke(FunctionName="orchestrator", InvocationType="Event",
+                              Payload=json.dumps({"requestId": request_id}))
+print("FIRSTCALL " + json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu}))
+""",
+}
+
+
+@dataclass(frozen=True)
+class FirstCall:
+    """Medians of one function's runs and of its baseline's: wall time and the process's CPU time."""
+
+    function: str
+    route: str
+    seconds: float
+    cpu: float
+    import_seconds: float
+    import_cpu: float
+    baseline_seconds: float
+    baseline_cpu: float
+    status: int | None
+    calls: tuple[str, ...]
+    baseline_calls: tuple[str, ...]
+
+    @property
+    def ratio(self) -> float:
+        """CPU time against the baseline's: what the target is checked on (see the module docstring)."""
+        return self.cpu / self.baseline_cpu
+
+    @property
+    def wall_ratio(self) -> float:
+        return self.seconds / self.baseline_seconds
+
+    @property
+    def target(self) -> float:
+        return STATUS_TARGET if self.function == "status" else API_TARGET
+
+    @property
+    def same_calls(self) -> bool:
+        return self.calls == self.baseline_calls
+
+
+class Emulator:
+    """moto's WSGI app behind one lock, plus canned Lex text answers and accepted async invokes."""
+
+    def __init__(self, moto_app: WsgiApp) -> None:
+        self._moto_app = moto_app
+        self._lock = threading.Lock()
+        self.calls: list[str] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        from werkzeug.wrappers import Request, Response
+
+        request = Request(environ)
+        path = request.path
+        if _LEX_TEXT.match(path):
+            self.calls.append("lex.RecognizeText")
+            response = Response(json.dumps(_LEX_ANSWER), content_type="application/json")
+        elif _INVOKE.match(path):
+            self.calls.append("lambda.Invoke")
+            response = Response(b"", status=202)
+        else:
+            data = request.get_data(cache=True)
+            environ = dict(environ)
+            environ["wsgi.input"] = io.BytesIO(data)
+            environ["CONTENT_LENGTH"] = str(len(data))
+            self.calls.append(_operation(request.headers, data))
+            with self._lock:
+                response = Response.from_app(self._moto_app, environ, buffered=True)
+        return response(environ, start_response)
+
+
+def _operation(headers: Any, data: bytes) -> str:
+    target = headers.get("X-Amz-Target", "")
+    match = _CREDENTIAL.search(headers.get("Authorization", ""))
+    service = match.group("service") if match else "?"
+    if target:
+        return f"{service}.{target.rsplit('.', 1)[-1]}"
+    action = re.search(rb"Action=([A-Za-z]+)", data)
+    return f"{service}.{action.group(1).decode() if action else '?'}"
+
+
+@contextmanager
+def emulator() -> Iterator[tuple[str, Emulator]]:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    app = Emulator(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="firstcall-emulator", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", app
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+def function_environment(endpoint: str) -> dict[str, str]:
+    return {
+        "PATH": "/usr/bin:/bin",
+        "AWS_ACCESS_KEY_ID": "firstcall",
+        "AWS_SECRET_ACCESS_KEY": "firstcall",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_LAMBDA_FUNCTION_NAME": "firstcall",
+        "TABLE_NAME": TABLE,
+        "ORCHESTRATOR_FUNCTION": "orchestrator",
+        "STATE_MACHINE_ARN": f"arn:aws:states:{REGION}:123456789012:stateMachine:firstcall",
+        "LINK_KEY_PARAMETER": LINK_KEY_PARAMETER,
+        "LINK_BASE_URL": "https://confirm.example/r/",
+        "SMS_MODE": "sns",
+        "SMS_REGION": SMS_REGION,
+        "INTENT_CLASSIFIER": "lex",
+        "BOT_ID": "BOTID00001",
+        "BOT_ALIAS_ID": "ALIAS00001",
+        "NOTIFIER": "template",
+        "RATE_LIMIT_PER_MINUTE": "100000",
+    }
+
+
+def _event(name: str, body: dict[str, Any] | None = None, **replace: str) -> dict[str, Any]:
+    text = (EVENTS / name).read_text(encoding="utf-8")
+    for placeholder, value in replace.items():
+        text = text.replace(placeholder, value)
+    event: dict[str, Any] = json.loads(text)
+    if body is not None:
+        event["body"] = json.dumps(body, ensure_ascii=False)
+    return event
+
+
+class Scenario:
+    """Prepares, in this process and on the emulator, what each fresh-process run needs."""
+
+    def __init__(self, endpoint: str) -> None:
+        self._environment = function_environment(endpoint)
+        os.environ.update(self._environment)
+
+    def setup(self) -> None:
+        import boto3
+
+        from handlers.models.keyring import initial_document
+        from handlers.store.keys import reservation_item
+        from handlers.store.schema import create_table_request
+        from handlers.store.table import to_dynamo
+
+        dynamodb = boto3.client("dynamodb")
+        dynamodb.create_table(**create_table_request(TABLE))
+        kms_key = boto3.client("kms").create_key()["KeyMetadata"]["Arn"]
+        boto3.client("ssm").put_parameter(
+            Name=LINK_KEY_PARAMETER,
+            Type="SecureString",
+            KeyId=kms_key,
+            Value=json.dumps(initial_document("Zmlyc3QtY2FsbC1saW5rLWtleS0zMi1ieXRlcy4uLi4=")),
+        )
+        dynamodb.put_item(
+            TableName=TABLE,
+            Item=to_dynamo(
+                reservation_item(
+                    reservation_number=RESERVATION,
+                    customer_phone_e164=CUSTOMER_PHONE,
+                    partner_id="P-1",
+                    partner_name="첫 호출 파트너",
+                    partner_phone_e164="+821098765432",
+                    service_type="숙박",
+                    reservation_date="2026-12-01",
+                    customer_name="김첫호출",
+                )
+            ),
+        )
+        boto3.client("stepfunctions").create_state_machine(
+            name="firstcall",
+            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+            roleArn="arn:aws:iam::123456789012:role/firstcall",
+        )
+        self._context = _InProcessContext()
+
+    def _chat_body(self) -> dict[str, Any]:
+        return {"customerPhone": "010-1234-5678", "reservationNumber": RESERVATION, "message": MESSAGE}
+
+    def texted_request(self) -> tuple[str, str]:
+        """A request whose partner was texted, through the real handlers: (requestId, link token)."""
+        from handlers import intake, orchestrator, sms_sender
+        from handlers.clients import client
+        from handlers.settings import get_settings
+
+        answer = intake.handler(_event("chat.json", body=self._chat_body()), self._context)
+        request_id = str(json.loads(answer["body"])["requestId"])
+        orchestrator.handler({"requestId": request_id}, self._context)
+        published: list[str] = []
+        sns = client("sns", get_settings(), region=SMS_REGION)
+
+        def keep(params: dict[str, Any], **_: Any) -> None:
+            published.append(params["Message"])
+
+        sns.meta.events.register("provide-client-params.sns.Publish", keep)
+        try:
+            sms_sender.handler({"requestId": request_id, "taskToken": "firstcall-task-token"}, self._context)
+        finally:
+            sns.meta.events.unregister("provide-client-params.sns.Publish", keep)
+        return request_id, published[-1].rsplit("/", 1)[1]
+
+    def inputs(self, function: str, run: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(the handler's event, the baseline's data) for one run of one function."""
+        from handlers.models import link_token
+        from handlers.store import keys
+
+        if function == "intake":
+            return _event("chat.json", body=self._chat_body()), {"table": TABLE, "message": MESSAGE}
+        request_id, token = self.texted_request()
+        if function == "status":
+            return _event("status.json", REQUEST_ID=request_id), {"table": TABLE, "requestId": request_id}
+        data = {
+            "table": TABLE,
+            "tokenKey": keys.token_key(link_token.digest(token)),
+            "requestKey": keys.request_key(request_id),
+            "keyParameter": LINK_KEY_PARAMETER,
+            "run": run,
+        }
+        return _event("confirm.json", TOKEN=token), data
+
+    def probe(self, emulator: Emulator, code: str, args: list[str], stdin: dict[str, Any]) -> dict[str, Any]:
+        before = len(emulator.calls)
+        out = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            cwd=ROOT,
+            input=json.dumps(stdin, ensure_ascii=False),
+            capture_output=True,
+            text=True,
+            check=False,
+            env=self._environment,
+        )
+        lines = [line for line in out.stdout.splitlines() if line.startswith("FIRSTCALL ")]
+        if out.returncode or not lines:
+            raise RuntimeError(f"probe failed ({' '.join(args) or 'baseline'}): {out.stderr[-2000:]}")
+        result: dict[str, Any] = json.loads(lines[-1].removeprefix("FIRSTCALL "))
+        result["calls"] = tuple(emulator.calls[before:])
+        return result
+
+
+MESSAGE = "예약 날짜를 다음 주 토요일로 바꿀 수 있을까요?"
+ROUTES = {"intake": "POST /chat", "partner_response": "GET /confirm/{token}", "status": "GET /requests/{id}"}
+
+
+class _InProcessContext:
+    function_name = "firstcall-setup"
+    function_version = "$LATEST"
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:firstcall-setup"
+    memory_limit_in_mb = 512
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+    log_group_name = "/aws/lambda/firstcall-setup"
+    log_stream_name = "firstcall-setup"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@contextmanager
+def _this_process_on(endpoint: str) -> Iterator[None]:
+    """The in-process setup talks to the emulator; afterwards the environment and caches are as before."""
+    from handlers.clients import reset_clients
+    from handlers.settings import reset_settings
+
+    saved = dict(os.environ)
+    reset_settings()
+    reset_clients()
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        reset_settings()
+        reset_clients()
+
+
+def measure(functions: tuple[str, ...] = tuple(ROUTES), runs: int = 15) -> list[FirstCall]:
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with emulator() as (endpoint, app), _this_process_on(endpoint):
+        scenario = Scenario(endpoint)
+        with contextlib.redirect_stdout(io.StringIO()):
+            scenario.setup()
+        cases = [(function, side) for function in functions for side in ("handler", "baseline")]
+        samples: dict[tuple[str, str], list[dict[str, Any]]] = {case: [] for case in cases}
+        rng = random.Random(11)
+        for round_number in range(runs + 1):  # the first round warms the bytecode cache and is dropped
+            order = cases[:]
+            rng.shuffle(order)
+            for function, side in order:
+                with contextlib.redirect_stdout(io.StringIO()):  # the setup's own log lines
+                    event, data = scenario.inputs(function, f"{round_number}-{side}")
+                if side == "handler":
+                    result = scenario.probe(app, _HANDLER_PROBE, [f"handlers.{function}"], event)
+                else:
+                    result = scenario.probe(app, _BASELINES[function], [], data)
+                if round_number:
+                    samples[(function, side)].append(result)
+    results = []
+    for function in functions:
+        ours, base = samples[(function, "handler")], samples[(function, "baseline")]
+        results.append(
+            FirstCall(
+                function=function,
+                route=ROUTES[function],
+                seconds=statistics.median(s["seconds"] for s in ours),
+                cpu=statistics.median(s["cpu"] for s in ours),
+                import_seconds=statistics.median(s["import"] for s in ours),
+                import_cpu=statistics.median(s["importCpu"] for s in ours),
+                baseline_seconds=statistics.median(s["seconds"] for s in base),
+                baseline_cpu=statistics.median(s["cpu"] for s in base),
+                status=ours[-1].get("status"),
+                calls=ours[-1]["calls"],
+                baseline_calls=base[-1]["calls"],
+            )
+        )
+    return results

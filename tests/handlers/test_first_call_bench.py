@@ -1,0 +1,20 @@
+"""The first-call benchmark compares like with like: each baseline makes exactly its function's AWS calls.
+
+No timing is asserted here (that is `make bench`'s job); this only keeps the baselines honest.
+"""
+
+from __future__ import annotations
+
+from bench import firstcall
+
+
+def test_each_baseline_makes_the_same_aws_calls_as_its_function():
+    results = firstcall.measure(runs=1)
+    assert {r.function for r in results} == {"intake", "partner_response", "status"}
+    for result in results:
+        assert result.status in {200, 202}, result
+        assert result.calls == result.baseline_calls, result
+        assert result.calls, result
+    by_function = {r.function: r.calls for r in results}
+    assert by_function["status"] == ("dynamodb.Query",)
+    assert by_function["intake"] == ("lex.RecognizeText", "dynamodb.TransactWriteItems", "lambda.Invoke")
