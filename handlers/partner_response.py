@@ -7,6 +7,7 @@ from typing import Any
 from handlers import api, wiring
 from handlers.adapters.workflow import Workflow
 from handlers.clients import client
+from handlers.models.errors import TokenInvalidError
 from handlers.models.messages import RESPONSE_ACCEPTED
 from handlers.models.partner import RespondAccepted, RespondRequest
 from handlers.observability import instrumented
@@ -24,6 +25,10 @@ def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
 
     @app.get("/confirm/<token>")
     def confirm(token: str) -> Response:
+        # Powertools matches routes with `^...$`, and `$` also matches before a final newline: a token
+        # followed by `%0A` arrives here without it. Only the exact encoding issued is a token.
+        if app.current_event.path.rsplit("/", 1)[-1] != token:
+            raise TokenInvalidError("not a token as issued")
         settings = get_settings()
         view = open_link(token, store=wiring.store(settings), link_keys=wiring.link_keys(settings))
         return api.json_response(200, view)

@@ -100,6 +100,20 @@ def test_forged_or_malformed_token_is_401_without_a_database_read(flow, aws_clie
     assert reads  # the hook does see the reads of a genuine link
 
 
+@pytest.mark.parametrize("suffix", ["\n", "\r\n", " ", "%0A", "/"])
+def test_only_the_token_exactly_as_issued_opens_the_link(flow, load_event, context, suffix):
+    # The route's `$` matches before a final newline: a genuine token plus `\n` must not pass for it.
+    from handlers import partner_response
+
+    _, token = flow.texted()
+    event = load_event("confirm.json", TOKEN=token)
+    event["rawPath"] = event["requestContext"]["http"]["path"] = f"/confirm/{token}{suffix}"
+    event["pathParameters"] = {"token": token + suffix}
+    answer = partner_response.handler(event, context)
+    assert answer["statusCode"] in (401, 404), answer
+    assert flow.confirm(token)["statusCode"] == 200
+
+
 def test_authentic_but_unknown_token_is_401(flow):
     flow.texted()
     stray = link_token.issue(b"test-signing-key-0123456789abcdef", int(clock.now()) + 60).value
