@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -19,6 +20,7 @@ class NotifyPartnerEvent(BaseModel):
 
     requestId: str
     taskToken: str
+    waitStartedAt: datetime | None = None  # `$$.State.EnteredTime`: the wait's start
 
 
 def _sms(settings: Settings) -> SmsSender:
@@ -41,4 +43,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         link_base_url=settings.require("link_base_url"),
         wait_seconds=settings.partner_wait_seconds,
         remaining_ms=context.get_remaining_time_in_millis(),
+        wait_started_at=task.waitStartedAt.timestamp() if task.waitStartedAt else None,
     )

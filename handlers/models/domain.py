@@ -18,6 +18,14 @@ class Status(StrEnum):
     FAILED = "Failed"
 
 
+# The order in which a request's statuses can happen: the tie-break of events recorded in the same
+# millisecond (a partner answering the instant the text arrives), so the timeline never runs backwards.
+LIFECYCLE_ORDER: dict[str, int] = {
+    status.value: rank
+    for rank, status in enumerate(
+        (Status.CREATED, Status.SMS_SENT, Status.OPENED, Status.RESPONDED, Status.TIMEOUT, Status.FAILED)
+    )
+}
 TERMINAL_STATUSES = frozenset({Status.RESPONDED, Status.TIMEOUT, Status.FAILED})
 # A partner may still answer while the request is in one of these. `Created` is included because a link
 # exists only once the SMS was claimed, and the answer may beat the `SMSSent` write.

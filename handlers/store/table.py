@@ -15,7 +15,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from handlers.models.domain import ANSWERABLE, Status
+from handlers.models.domain import ANSWERABLE, LIFECYCLE_ORDER, Status
 from handlers.models.errors import RateLimitedError, TokenUsedError, WaitEndedError
 from handlers.store import keys
 from handlers.store.retry import RetryingClient
@@ -198,6 +198,8 @@ class Store:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         meta = next((i for i in items if i.get("SK") == keys.METADATA), None)
         events = [i for i in items if str(i.get("SK", "")).startswith(keys.EVENT_PREFIX)]
+        # By when they happened; events of one millisecond in the order a request's life allows.
+        events.sort(key=lambda e: (int(e.get("at", 0)), LIFECYCLE_ORDER.get(str(e.get("eventType")), -1)))
         return meta, events
 
     def find_reservation(self, reservation_number: str, customer_phone: str) -> Item | None:
@@ -557,7 +559,8 @@ class Store:
                     "TableName": self._table,
                     "Key": keys.token_key(token_digest),
                     "UpdateExpression": "SET used = :true, usedAt = :now_ms",
-                    "ConditionExpression": "attribute_exists(PK) AND used = :false AND expiresAt > :now",
+                    "ConditionExpression": "attribute_exists(PK) AND used = :false AND "
+                    "(deadlineMs > :now_ms OR (attribute_not_exists(deadlineMs) AND expiresAt > :now))",
                     "ExpressionAttributeValues": to_dynamo(
                         {":true": True, ":false": False, ":now": now_s, ":now_ms": now_ms}
                     ),
@@ -588,10 +591,10 @@ class Store:
         try:
             self._transact(actions)
         except TransactionCancelledError as exc:
-            raise _answer_refused(exc.cancelled, now_s) from exc
+            raise _answer_refused(exc.cancelled, now_ms) from exc
 
 
-def _answer_refused(cancelled: Cancelled, now_s: int) -> Exception:
+def _answer_refused(cancelled: Cancelled, now_ms: int) -> Exception:
     token, request = cancelled.items[0], cancelled.items[1]
     if cancelled.failed(0) and token is not None and token.get("used"):
         return TokenUsedError("token already used")
@@ -599,10 +602,18 @@ def _answer_refused(cancelled: Cancelled, now_s: int) -> Exception:
         if request.get("status") == Status.RESPONDED.value:
             return TokenUsedError("request already answered")
         return WaitEndedError(f"request is {request.get('status')}")
-    if cancelled.failed(0) and token is not None and int(token.get("expiresAt", 0)) <= now_s:
+    if cancelled.failed(0) and token is not None and link_deadline_ms(token) <= now_ms:
         # Only answers are claimed, and the link lives exactly as long as the wait (410, not 401).
         return WaitEndedError("token expired")
     return TransactionCancelledError(cancelled)
+
+
+def link_deadline_ms(token: Mapping[str, Any]) -> int:
+    """When a link stops working: its wait's deadline in milliseconds (`deadlineMs`); links issued before
+    that attribute existed end at their whole-second `expiresAt`."""
+    if token.get("deadlineMs") is not None:
+        return int(token["deadlineMs"])
+    return int(token.get("expiresAt", 0)) * 1000
 
 
 def keys_plain(key: Mapping[str, Mapping[str, str]]) -> dict[str, str]:

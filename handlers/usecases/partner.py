@@ -22,7 +22,7 @@ from handlers.models.errors import (
 from handlers.models.messages import FIELD_MESSAGES
 from handlers.models.partner import MAX_ALTERNATIVE_AHEAD_SECONDS, ConfirmView, RespondRequest
 from handlers.observability import MetricUnit, count, logger, measure
-from handlers.store.table import Item, Store
+from handlers.store.table import Item, Store, link_deadline_ms
 
 ANSWER_METRICS = {
     PartnerAnswer.ACCEPT: "PartnerAccepted",
@@ -35,8 +35,9 @@ class Completer(Protocol):
     def complete(self, task_token: str, output: dict[str, Any]) -> None: ...
 
 
-def _checked_token(store: Store, link_keys: Sequence[bytes], token: str, now_s: int) -> tuple[str, Item]:
+def _checked_token(store: Store, link_keys: Sequence[bytes], token: str, now: float) -> tuple[str, Item]:
     """Signature and expiry first (no database read for a forged link), then the stored item."""
+    now_s, now_ms = int(now), int(now * 1000)
     try:
         link_token.verify_any(link_keys, token, now_s)
     except link_token.ExpiredTokenError as exc:
@@ -51,8 +52,8 @@ def _checked_token(store: Store, link_keys: Sequence[bytes], token: str, now_s: 
     logger().set_correlation_id(str(item.get("requestId")))
     if item.get("used"):
         raise TokenUsedError("token already used")
-    # TTL deletion runs late, so the stored expiry is checked here too.
-    if int(item.get("expiresAt", 0)) <= now_s:
+    # TTL deletion runs late, so the stored deadline is checked here too.
+    if link_deadline_ms(item) <= now_ms:
         raise TokenExpiredError("token expired")
     return digest, item
 
@@ -62,7 +63,7 @@ def open_link(
 ) -> ConfirmView:
     clock = clock or wall_clock.now
     now = clock()
-    digest, item = _checked_token(store, link_keys, token, int(now))
+    digest, item = _checked_token(store, link_keys, token, now)
     if item.get("openedAt") is None and store.record_open(
         digest, str(item["requestId"]), int(now * 1000), {}
     ):
@@ -76,7 +77,9 @@ def open_link(
         reservationDate=view.get("reservationDate"),
         serviceType=view.get("serviceType"),
         partnerName=view.get("partnerName"),
-        expiresAt=datetime.fromtimestamp(int(item["expiresAt"]), UTC).isoformat().replace("+00:00", "Z"),
+        expiresAt=datetime.fromtimestamp(link_deadline_ms(item) / 1000, UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z"),
     )
 
 
@@ -91,7 +94,7 @@ def respond(
     clock = clock or wall_clock.now
     now = clock()
     try:
-        digest, item = _checked_token(store, link_keys, body.token, int(now))
+        digest, item = _checked_token(store, link_keys, body.token, now)
     except TokenExpiredError as exc:
         # The link lives exactly as long as the wait: an answer past its expiry came after the wait ended.
         raise WaitEndedError("answer after the wait ended") from exc

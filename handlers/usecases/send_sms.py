@@ -40,12 +40,16 @@ def notify_partner(
     link_base_url: str,
     wait_seconds: int,
     remaining_ms: int,
+    wait_started_at: float | None = None,
     clock: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
     """Send at most once per claim. A claim is leased until its invocation has surely stopped
     (`remaining_ms`, the invocation's time left, plus a margin): a duplicate inside the lease leaves the
     send to the holder; an invocation finding the lease expired and no `smsSentAt` knows the holder died
-    unsent and resends, with a new link replacing the old one in the same transaction."""
+    unsent and resends, with a new link replacing the old one in the same transaction.
+
+    The link and the wait share one deadline: `wait_started_at` (the task's start, epoch seconds) plus the
+    wait. The token carries whole seconds, rounded up; the stored `deadlineMs` is the authority."""
     clock = clock or wall_clock.now
     request = store.get_request(request_id)
     if request is None:
@@ -60,13 +64,15 @@ def notify_partner(
     if claimed_before and now_ms < int(request.get("smsLeaseUntil", 0)):
         return _retry(store, request, task_token, now_ms)
     # The token's value is stored nowhere (only its hash), so a resend cannot repeat the old link.
-    token = link_token.issue(signing_key, int(now) + wait_seconds)
+    deadline_ms = int(((wait_started_at if wait_started_at is not None else now) + wait_seconds) * 1000)
+    token = link_token.issue(signing_key, -(-deadline_ms // 1000))
     token_item = {
         "tokenDigest": token.digest,
         "requestId": request_id,
         "partnerId": request.get("partnerId"),
         "taskToken": task_token,
         "expiresAt": token.expires_at,
+        "deadlineMs": deadline_ms,
         "used": False,
         "createdAt": now_ms,
         "requestCreatedAt": request.get("createdAt"),
@@ -95,7 +101,11 @@ def notify_partner(
     body = sms_body(
         request.get("partnerName"), str(request["reservationNumber"]), link_base_url + token.value
     )
-    sent_details: dict[str, Any] = {"channel": channel, "linkExpiresAt": token.expires_at}
+    sent_details: dict[str, Any] = {
+        "channel": channel,
+        "linkExpiresAt": token.expires_at,
+        "linkDeadlineMs": deadline_ms,
+    }
     # The text exists from the moment SNS takes it: a partner answering the instant it arrives still
     # answers after this time, so the timeline shows `SMSSent` before `Responded`.
     sent_at_ms = int(clock() * 1000)

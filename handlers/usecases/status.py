@@ -40,7 +40,9 @@ def view(request_id: str, *, store: Store) -> RequestView:
         details: dict[str, Any] = event.get("details") or {}
         public = {k: details[k] for k in _PUBLIC_DETAILS if details.get(k) is not None}
         timeline.append(EventView(type=str(event["eventType"]), at=iso_ms(int(event["at"])), **public))
-        if event["eventType"] == Status.SMS_SENT.value and details.get("linkExpiresAt") is not None:
+        if event["eventType"] == Status.SMS_SENT.value and details.get("linkDeadlineMs") is not None:
+            partner_deadline = iso_ms(int(details["linkDeadlineMs"]))
+        elif event["eventType"] == Status.SMS_SENT.value and details.get("linkExpiresAt") is not None:
             partner_deadline = iso_ms(int(details["linkExpiresAt"]) * 1000)
     notification = request.get("notification")
     answer = request.get("partnerResponse")
