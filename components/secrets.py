@@ -4,24 +4,35 @@ A secret never sits in a Lambda environment variable (anyone allowed `lambda:Get
 reads those). Each one is a keyring (`handlers/models/keyring.py`) in SSM Parameter Store, encrypted with a
 customer-managed key of this stack: only roles granted `kms:Decrypt` on that key, through SSM, can read it,
 so a read-only role holding `ssm:GetParameter` still cannot. The functions read it with Powertools
-Parameters; `python -m ops rotate-link-key` replaces it, so Pulumi writes only the first value and never
-reverts a rotation (`ignore_changes` on the value).
+Parameters; `python -m ops rotate-link-key` replaces it.
+
+No key is ever in the Pulumi state, which a preview token (Stack Read) can decrypt: the first keyring is
+generated when the program runs and written through the write-only `value_wo` (never stored, never read
+back by a refresh), once, for `INITIAL_VALUE_VERSION`; later runs and rotations leave the value alone.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass
 from typing import Final
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_random as random
 
-from handlers.models.keyring import KEY_BYTES, initial_document
+from handlers.models.keyring import initial_document, new_secret
 
 # Secret -> the last part of its parameter name (`<prefix>/<name>`).
 SECRETS: Final = {"link": "link-signing-key"}
 KEY_DELETION_WINDOW_DAYS: Final = 7
+# Raising it writes a fresh first keyring over the live one (every sent link breaks): rotate instead.
+INITIAL_VALUE_VERSION: Final = 1
+
+
+def first_keyring() -> str:
+    """A new keyring with one random key, as the parameter's first value."""
+    return json.dumps(initial_document(base64.b64encode(new_secret()).decode("ascii")))
 
 
 def parameter_name(prefix: str, secret: str) -> str:
@@ -59,16 +70,15 @@ class StackSecrets(pulumi.ComponentResource):
         self.parameter_names = {}
         self.parameter_arns = {}
         for secret in SECRETS:
-            initial = random.RandomBytes(f"{name}-{secret}-initial", length=KEY_BYTES, opts=child)
             parameter = aws.ssm.Parameter(
                 f"{name}-{secret}",
                 name=parameter_name(args.parameter_prefix, secret),
                 description=f"partner-confirm {SECRETS[secret]} keyring (python -m ops rotate-link-key)",
                 type="SecureString",
                 key_id=key.arn,
-                # RandomBytes.base64 is secret, and so is everything built from it.
-                value=pulumi.Output.json_dumps(initial.base64.apply(initial_document)),
-                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["value"]),
+                value_wo=pulumi.Output.secret(first_keyring()),
+                value_wo_version=INITIAL_VALUE_VERSION,
+                opts=child,
             )
             self.parameter_names[secret] = parameter.name
             self.parameter_arns[secret] = parameter.arn

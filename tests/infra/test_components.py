@@ -661,15 +661,18 @@ def test_the_link_keyring_is_a_secure_string_under_the_stacks_own_key() -> None:
     assert built.outputs["link"] == LINK_KEY_PARAMETER
     assert (parameter["name"], parameter["type"]) == (LINK_KEY_PARAMETER, "SecureString")
     assert parameter["keyId"] == built.outputs["keyArn"] == KMS_KEY_ARN
-    assert is_secret(built.raw_inputs("secrets-link")["value"])
+    # Write-only: the key reaches the parameter but never the Pulumi state.
+    assert "value" not in parameter
+    assert is_secret(built.raw_inputs("secrets-link")["valueWo"])
+    assert parameter["valueWoVersion"] == 1
 
 
 def test_the_first_keyring_holds_one_generated_key_of_32_bytes() -> None:
     built = build_secrets()
-    keyring = Keyring.parse(json.loads(built.inputs("secrets-link")["value"]))
+    keyring = Keyring.parse(json.loads(built.inputs("secrets-link")["valueWo"]))
 
     assert [len(key.secret) for key in keyring.keys] == [32]
-    assert built.inputs("secrets-link-initial")["length"] == 32
+    assert not built.of_type("random:index/randomBytes:RandomBytes")
 
 
 def test_the_stack_key_rotates_and_has_a_name() -> None:
