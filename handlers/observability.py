@@ -24,8 +24,10 @@ NAMESPACE = "PartnerConfirm"
 
 # Separators as people type them (spaces, hyphens, dots, brackets); digits must start a number.
 _SEP = r"[\s.\-()]{0,3}"
+# Not inside a run of ASCII letters, digits and hyphens: a request id such as `da018196-0845-...` is no phone.
 _PHONE = re.compile(
-    rf"(?<![\d+])(?:\+?82{_SEP}(?:0{_SEP})?|\(?0)(1[016789]){_SEP}(\d{{3,4}}){_SEP}(\d{{2}})(\d{{2}})(?!\d)"
+    rf"(?<![0-9A-Za-z+-])(?:\+?82{_SEP}(?:0{_SEP})?|\(?0)(1[016789]){_SEP}(\d{{3,4}}){_SEP}(\d{{2}})(\d{{2}})"
+    r"(?!-?[0-9A-Za-z])"
 )
 # A token starts after any non-token character, or right after a JSON escape such as `\n` in a traceback.
 _TOKEN = re.compile(r"(?:(?<![A-Za-z0-9_-])|(?<=\\[nrt]))[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
@@ -102,21 +104,46 @@ def reset_observability() -> None:
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
+def _bind_invocation(event: Any, context: Any, correlation_id_path: str | None) -> None:
+    """What Powertools' `inject_lambda_context` adds to every line, kept per thread instead of per logger.
+
+    Lambda runs one invocation per environment, but the local runtime runs many at once in one process
+    with one logger: keys kept on the logger itself (`append_keys`) would name another invocation's
+    function and correlation id.
+    """
+    from aws_lambda_powertools.logging.lambda_context import build_lambda_context_model
+    from aws_lambda_powertools.utilities import jmespath_utils
+
+    keys: dict[str, Any] = {"cold_start": _cold["start"], **build_lambda_context_model(context).__dict__}
+    if correlation_id_path:
+        keys["correlation_id"] = jmespath_utils.query(envelope=correlation_id_path, data=event)
+    log = logger()
+    log.thread_safe_clear_keys()
+    log.thread_safe_append_keys(**keys)
+
+
+def append_keys(**keys: Any) -> None:
+    """Add keys to this invocation's log lines (never to another's running at the same time)."""
+    logger().thread_safe_append_keys(**keys)
+
+
+def set_correlation_id(value: str | None) -> None:
+    append_keys(correlation_id=value)
+
+
 def instrumented(correlation_id_path: str | None = None) -> Callable[[Handler], Handler]:
     """Logger context (with correlation id), the cold-start metric, and one metrics flush per invocation."""
 
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
         def run(event: Any, context: Any) -> Any:
-            # `log_event=False` whatever POWERTOOLS_LOGGER_LOG_EVENT says: events carry customers' messages.
-            wrapped = logger().inject_lambda_context(
-                handler, correlation_id_path=correlation_id_path, clear_state=True, log_event=False
-            )
+            # Events are never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says: they carry customers' words.
+            _bind_invocation(event, context, correlation_id_path)
             _count_cold_start(context)
             remaining = getattr(context, "get_remaining_time_in_millis", None)
             clock.set_deadline(remaining() if callable(remaining) else None)
             try:
-                return wrapped(event, context)
+                return handler(event, context)
             finally:
                 clock.set_deadline(None)
                 flush_metrics()

@@ -29,6 +29,16 @@ DEPLOY_TIMEOUT_SECONDS = 60
 STOP_DEADLINE_SECONDS = 5.0
 
 
+def _scrubbed(record: logging.LogRecord) -> bool:
+    """The runtime's own log lines masked like the functions': a request line may carry a link token."""
+    from handlers.observability import scrub
+
+    record.msg, record.args = scrub(record.getMessage()), None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+    return True
+
+
 def _say(message: str) -> None:
     print(message, flush=True)
 
@@ -89,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("local").setLevel(logging.INFO)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the rest
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_scrubbed)  # the web server's and the emulator's lines too
 
     wait = os.environ.get("PARTNER_WAIT_SECONDS")
     margin = os.environ.get("SWEEP_MARGIN_SECONDS")

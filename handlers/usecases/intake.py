@@ -14,7 +14,7 @@ from handlers.adapters.classifier import Classification
 from handlers.models.chat import ChatAccepted, ChatRequest
 from handlers.models.domain import IntentSource, Status
 from handlers.models.messages import CHAT_ACCEPTED, WORKFLOW_FAILED
-from handlers.observability import count, logger
+from handlers.observability import count, logger, set_correlation_id
 from handlers.store.table import Store
 from handlers.usecases.notify import template_notification
 
@@ -47,7 +47,7 @@ def submit(
     now = clock()
     now_ms = int(now * 1000)
     request_id = str(uuid.uuid4())
-    logger().set_correlation_id(request_id)
+    set_correlation_id(request_id)
     request: dict[str, Any] = {
         "requestId": request_id,
         "customerId": body.customerId,

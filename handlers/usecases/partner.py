@@ -21,7 +21,7 @@ from handlers.models.errors import (
 )
 from handlers.models.messages import FIELD_MESSAGES
 from handlers.models.partner import MAX_ALTERNATIVE_AHEAD_SECONDS, ConfirmView, RespondRequest
-from handlers.observability import MetricUnit, count, logger, measure
+from handlers.observability import MetricUnit, append_keys, count, logger, measure, set_correlation_id
 from handlers.store.table import Item, Store, link_deadline_ms
 
 ANSWER_METRICS = {
@@ -45,11 +45,11 @@ def _checked_token(store: Store, link_keys: Sequence[bytes], token: str, now: fl
     except link_token.TokenFormatError as exc:
         raise TokenInvalidError("token rejected") from exc
     digest = link_token.digest(token)
-    logger().append_keys(tokenDigest=digest[:12])
+    append_keys(tokenDigest=digest[:12])
     item = store.get_token(digest)
     if item is None:
         raise TokenInvalidError("unknown token")
-    logger().set_correlation_id(str(item.get("requestId")))
+    set_correlation_id(str(item.get("requestId")))
     if item.get("used"):
         raise TokenUsedError("token already used")
     # TTL deletion runs late, so the stored deadline is checked here too.

@@ -9,7 +9,7 @@ from typing import Any
 from handlers.models.domain import Status
 from handlers.models.errors import RequestNotFoundError
 from handlers.models.request_status import EventView, NotificationView, RequestView
-from handlers.observability import logger
+from handlers.observability import set_correlation_id
 from handlers.store.table import Store
 
 # Event details a customer may see; anything else stays in the table for operators.
@@ -30,7 +30,7 @@ def iso_ms(epoch_ms: int) -> str:
 def view(request_id: str, *, store: Store) -> RequestView:
     if not _REQUEST_ID.fullmatch(request_id):
         raise RequestNotFoundError("not a request id")
-    logger().set_correlation_id(request_id)
+    set_correlation_id(request_id)
     request, events = store.request_with_events(request_id)
     if request is None:
         raise RequestNotFoundError(request_id)
