@@ -586,11 +586,9 @@ class LocalCloud(pulumi.runtime.Mocks):
     def _parameter(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         # SecureString with the stack's key, as on AWS: the functions read it through SSM (Powertools).
         parameter = self._name(name, inputs)
-        request = {
-            "Name": parameter,
-            "Value": str(inputs["value"]),
-            "Type": str(inputs.get("type") or "String"),
-        }
+        # The program writes secrets write-only (`valueWo`, never in state); plain values come as `value`.
+        value = inputs["valueWo"] if inputs.get("valueWo") is not None else inputs["value"]
+        request = {"Name": parameter, "Value": str(value), "Type": str(inputs.get("type") or "String")}
         if inputs.get("keyId"):
             request["KeyId"] = str(inputs["keyId"])
         if inputs.get("description"):
