@@ -134,3 +134,12 @@ def test_not_found_page_leads_back_to_the_customer_page() -> None:
     page = parse("404.html")
     assert "/" in page.links
     assert page.scripts == []  # nothing to run: it must render even where scripts fail
+
+
+def test_customer_page_holds_no_developer_words() -> None:
+    # How the intent was found and who wrote the message are for operators (make ops), not customers.
+    page = parse("index.html")
+    files = [SITE / "index.html", *(SITE / ref.lstrip("/") for ref in page.references if ref.endswith(".js"))]
+    text = "\n".join(path.read_text(encoding="utf-8") for path in files if path.name != "config.js")
+    for words in ("intentSource", ".source", "분류기", "기본 안내 문구", "Bedrock", "Lex", "Claude"):
+        assert words not in text, words
