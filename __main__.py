@@ -57,7 +57,10 @@ secrets = StackSecrets(
         parameter_prefix=f"/{pulumi.get_project()}/{pulumi.get_stack()}", key_alias=f"alias/{prefix}-secrets"
     ),
 )
-bot = IntakeBot("intake-bot", IntakeBotArgs(region=settings.region, account_id=account_id))
+bot = IntakeBot(
+    "intake-bot",
+    IntakeBotArgs(region=settings.region, account_id=account_id, assisted_nlu=settings.lex_assisted_nlu),
+)
 site = StaticSite(
     "site",
     StaticSiteArgs(

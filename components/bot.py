@@ -28,6 +28,8 @@ class IntakeBotArgs:
     """Region of the bot: the release step calls the Lex models API there."""
     account_id: pulumi.Input[str]
     """The account whose bot alone may assume the bot role."""
+    assisted_nlu: str = "off"
+    """Lex's assisted NLU for the locale: `off`, `Fallback` (an LLM when Lex is unsure) or `Primary`."""
 
 
 def bot_model(intents: Sequence[IntentDefinition] = INTENTS) -> dict[str, object]:
@@ -109,6 +111,7 @@ class IntakeBot(pulumi.ComponentResource):
             model_hash=model_hash(),
             region=args.region,
             intent_names=[item.lex_name for item in INTENTS],
+            assisted_nlu=args.assisted_nlu,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[locale, *intents]),
         )
 

@@ -17,6 +17,8 @@ import pulumi
 import pulumi.dynamic
 
 DRAFT: Final = "DRAFT"
+ASSISTED_NLU_OFF: Final = "off"
+ASSISTED_NLU_MODES: Final = ("Fallback", "Primary")
 ALIAS_NAME: Final = "live"
 # Lex's built-in intent of every locale: never ours to delete.
 BUILT_IN_INTENTS: Final = frozenset({"FallbackIntent"})
@@ -153,6 +155,32 @@ class LexBotReleaser:
             self._client.delete_intent(intentId=intent_id, botId=bot_id, botVersion=DRAFT, localeId=locale_id)
         return [name for _, name in stale]
 
+    def set_assisted_nlu(self, bot_id: str, locale_id: str, mode: str) -> None:
+        """Lex's assisted NLU on the DRAFT locale: `Fallback` or `Primary`, or `off`; other settings kept.
+
+        pulumi-aws has no argument for it, so the release step sets it before the build.
+        """
+        current = self._client.describe_bot_locale(botId=bot_id, botVersion=DRAFT, localeId=locale_id)
+        improvement: dict[str, Any] = {"enabled": mode in ASSISTED_NLU_MODES}
+        if mode in ASSISTED_NLU_MODES:
+            improvement["assistedNluMode"] = mode
+        generative = dict(current.get("generativeAISettings") or {})
+        generative["runtimeSettings"] = {
+            **(generative.get("runtimeSettings") or {}),
+            "nluImprovement": improvement,
+        }
+        update: dict[str, Any] = {
+            "botId": bot_id,
+            "botVersion": DRAFT,
+            "localeId": locale_id,
+            "nluIntentConfidenceThreshold": current["nluIntentConfidenceThreshold"],
+            "generativeAISettings": generative,
+        }
+        for key in ("description", "voiceSettings"):
+            if current.get(key):
+                update[key] = current[key]
+        self._client.update_bot_locale(**update)
+
     def release(
         self,
         bot_id: str,
@@ -160,6 +188,7 @@ class LexBotReleaser:
         alias_id: str | None = None,
         *,
         intents: Sequence[str] | None = None,
+        assisted_nlu: str | None = None,
     ) -> Release:
         """Publish the DRAFT model behind the alias (created on first release, moved afterwards).
 
@@ -168,6 +197,8 @@ class LexBotReleaser:
         """
         if intents is not None:
             self.prune_intents(bot_id, locale_id, intents)
+        if assisted_nlu is not None:
+            self.set_assisted_nlu(bot_id, locale_id, assisted_nlu)
         self.build_locale(bot_id, locale_id)
         version = self.create_version(bot_id, locale_id)
         try:
@@ -238,6 +269,13 @@ def _releaser(region: str) -> LexBotReleaser:
     return LexBotReleaser(boto3.client("lexv2-models", region_name=region))
 
 
+def _assisted_nlu(olds: dict[str, Any] | None, news: dict[str, Any]) -> str | None:
+    """The mode to set, or None to leave the locale alone (off, and never turned on by this resource)."""
+    new = news.get("assistedNlu") or ASSISTED_NLU_OFF
+    old = (olds or {}).get("assistedNlu") or ASSISTED_NLU_OFF
+    return None if new == old == ASSISTED_NLU_OFF else new
+
+
 class LexBotReleaseProvider(pulumi.dynamic.ResourceProvider):
     """Runs `LexBotReleaser` on create, on a changed model hash, on refresh (`read`) and on delete."""
 
@@ -251,6 +289,7 @@ class LexBotReleaseProvider(pulumi.dynamic.ResourceProvider):
             props["localeId"],
             adopted.bot_alias_id if adopted else None,
             intents=props.get("intentNames"),
+            assisted_nlu=_assisted_nlu(None, props),
         )
         if adopted and adopted.bot_version not in (None, DRAFT, release.bot_version):
             releaser.retire_version(props["botId"], str(adopted.bot_version))
@@ -271,7 +310,11 @@ class LexBotReleaseProvider(pulumi.dynamic.ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         replaces = [key for key in ("botId", "localeId", "region") if olds.get(key) != news.get(key)]
-        changed = replaces or olds.get("modelHash") != news.get("modelHash")
+        changed = (
+            replaces
+            or olds.get("modelHash") != news.get("modelHash")
+            or olds.get("assistedNlu", ASSISTED_NLU_OFF) != news.get("assistedNlu", ASSISTED_NLU_OFF)
+        )
         return pulumi.dynamic.DiffResult(
             changes=bool(changed), replaces=replaces, delete_before_replace=bool(replaces)
         )
@@ -279,7 +322,11 @@ class LexBotReleaseProvider(pulumi.dynamic.ResourceProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
         releaser = _releaser(news["region"])
         release = releaser.release(
-            news["botId"], news["localeId"], olds["botAliasId"], intents=news.get("intentNames")
+            news["botId"],
+            news["localeId"],
+            olds["botAliasId"],
+            intents=news.get("intentNames"),
+            assisted_nlu=_assisted_nlu(olds, news),
         )
         if olds.get("botVersion") and olds["botVersion"] not in (DRAFT, release.bot_version):
             releaser.retire_version(news["botId"], olds["botVersion"])
@@ -307,6 +354,7 @@ class LexBotRelease(pulumi.dynamic.Resource):
         model_hash: str,
         region: str,
         intent_names: Sequence[str] = (),
+        assisted_nlu: str = "off",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(
@@ -319,6 +367,8 @@ class LexBotRelease(pulumi.dynamic.Resource):
                 "region": region,
                 # The intents the model declares: any other intent of the draft is deleted before a build.
                 "intentNames": list(intent_names),
+                # Lex's assisted NLU (`off`, `Fallback`, `Primary`), set on the locale before the build.
+                "assistedNlu": assisted_nlu,
                 "botVersion": None,
                 "botAliasId": None,
             },

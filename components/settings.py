@@ -84,6 +84,8 @@ class StackSettings(_Settings):
     partner_wait_seconds: int = Field(default=300, ge=5, le=600)
     rate_limit_per_minute: int = Field(default=100, ge=1)
     intent_confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    lex_assisted_nlu: Literal["off", "Fallback", "Primary"] = "off"
+    """Lex's own LLM help with intent classification (assisted NLU, listed for ko_KR)."""
     intent_tie_break: bool = False
     """When Lex is unsure (FallbackIntent or below the threshold), ask Bedrock (bedrockModelId) to pick."""
     log_retention_days: LogRetentionDays = 14

@@ -390,3 +390,69 @@ def test_refresh_of_a_deleted_alias_drops_the_release(
     read = provider(monkeypatch, releaser).read("id", {**PROPS, "botAliasId": ALIAS, "botVersion": "2"})
 
     assert read.id == ""
+
+
+# --- Lex's assisted NLU (stack setting lexAssistedNlu) -----------------------------------------------
+
+LOCALE_KEY = {"botId": BOT, "botVersion": DRAFT, "localeId": LOCALE}
+
+
+def expect_assisted_nlu(stub: Stubber, improvement: dict[str, Any]) -> None:
+    stub.add_response(
+        "describe_bot_locale",
+        {
+            **LOCALE_KEY,
+            "localeName": "Korean",
+            "description": "고객 문의",
+            "nluIntentConfidenceThreshold": 0.4,
+            "botLocaleStatus": "Built",
+        },
+        LOCALE_KEY,
+    )
+    stub.add_response(
+        "update_bot_locale",
+        {**LOCALE_KEY, "botLocaleStatus": "NotBuilt"},
+        {
+            **LOCALE_KEY,
+            "description": "고객 문의",
+            "nluIntentConfidenceThreshold": 0.4,
+            "generativeAISettings": {"runtimeSettings": {"nluImprovement": improvement}},
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("mode", "improvement"),
+    [
+        ("Fallback", {"enabled": True, "assistedNluMode": "Fallback"}),
+        ("Primary", {"enabled": True, "assistedNluMode": "Primary"}),
+        ("off", {"enabled": False}),
+    ],
+)
+def test_assisted_nlu_is_set_on_the_draft_locale_before_the_build(
+    stub: Stubber, releaser: LexBotReleaser, mode: str, improvement: dict[str, Any]
+) -> None:
+    expect_assisted_nlu(stub, improvement)
+    expect_build(stub, "Built")
+    expect_version(stub, "2", "Available")
+    stub.add_response("update_bot_alias", {"botAliasId": ALIAS}, {"botAliasId": ALIAS, **alias_settings("2")})
+    expect_alias_ready(stub)
+
+    release = releaser.release(BOT, LOCALE, ALIAS, assisted_nlu=mode)
+
+    assert release.bot_version == "2"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "changes"),
+    [(None, "off", False), ("off", "off", False), ("off", "Fallback", True), ("Fallback", "off", True)],
+)
+def test_provider_updates_when_assisted_nlu_changes(old: str | None, new: str, changes: bool) -> None:
+    olds = {**PROPS, "botAliasId": ALIAS, **({"assistedNlu": old} if old else {})}
+    assert LexBotReleaseProvider().diff("id", olds, {**PROPS, "assistedNlu": new}).changes is changes
+
+
+def test_a_locale_never_given_assisted_nlu_is_left_alone() -> None:
+    assert lex_release._assisted_nlu(None, {**PROPS, "assistedNlu": "off"}) is None
+    assert lex_release._assisted_nlu({"assistedNlu": "Fallback"}, {"assistedNlu": "off"}) == "off"
+    assert lex_release._assisted_nlu(None, {"assistedNlu": "Primary"}) == "Primary"
