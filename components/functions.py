@@ -112,12 +112,15 @@ class DeployedFunction:
         return self.function.name
 
 
-# Python's level names -> Lambda's application log levels.
-_LAMBDA_LOG_LEVELS: Final = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR": "ERROR"}
+# Python's level names -> the application log level Lambda filters at. Lambda treats a JSON line without
+# `level` as INFO, and Powertools' metric lines (EMF) carry none: a WARN or ERROR filter would drop every
+# metric and silence the custom-metric alarms. So Lambda never filters above INFO; a stricter stack level
+# is applied by the functions' own logger (`POWERTOOLS_LOG_LEVEL`, see `handlers/observability.py`).
+_LAMBDA_LOG_LEVELS: Final = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "INFO", "ERROR": "INFO"}
 
 
 def logging_config(log_level: str, log_group: pulumi.Input[str]) -> aws.lambda_.FunctionLoggingConfigArgsDict:
-    """JSON logs to the function's own group, at the stack's level.
+    """JSON logs to the function's own group, filtered by Lambda at DEBUG or INFO (see above).
 
     With JSON logs Lambda filters application logs at its own level (INFO unless set) and Powertools
     follows that level (`AWS_LAMBDA_LOG_LEVEL`) over `POWERTOOLS_LOG_LEVEL`: left unset, a DEBUG stack

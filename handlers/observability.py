@@ -7,6 +7,8 @@ works on the serialised line, so a value slipped into `extra=` or an exception m
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -54,9 +56,40 @@ class _CurrentStdout:
         sys.stdout.flush()
 
 
+# The AWS SDK logs whole requests and answers at DEBUG (link tokens, task tokens, phone numbers, customers'
+# text); Lambda's runtime hands the root logger's records to CloudWatch. These loggers stay at WARNING
+# whatever the function's level.
+SDK_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
+_LEVELS = {
+    "DEBUG": logging.DEBUG,
+    "INFO": logging.INFO,
+    "WARN": logging.WARNING,
+    "WARNING": logging.WARNING,
+    "ERROR": logging.ERROR,
+    "CRITICAL": logging.CRITICAL,
+    "FATAL": logging.CRITICAL,
+}
+
+
+def quiet_sdk_loggers() -> None:
+    for name in SDK_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 @lru_cache(maxsize=1)
 def logger() -> Logger:
-    return Logger(service=SERVICE, logger_formatter=ScrubbingFormatter(), stream=_CurrentStdout())  # type: ignore[arg-type]
+    quiet_sdk_loggers()
+    log = Logger(service=SERVICE, logger_formatter=ScrubbingFormatter(), stream=_CurrentStdout())  # type: ignore[arg-type]
+    # Lambda filters at most at INFO (metric lines carry no level; see `components/functions.py`), and
+    # Powertools would follow Lambda's level over `POWERTOOLS_LOG_LEVEL`: the stricter of the two applies.
+    # Set on every creation: Powertools configures a process's logger only once.
+    levels = [
+        _LEVELS.get(os.environ.get(name, "").upper())
+        for name in ("AWS_LAMBDA_LOG_LEVEL", "POWERTOOLS_LOG_LEVEL")
+    ]
+    chosen = [level for level in levels if level is not None]
+    logging.getLogger(SERVICE).setLevel(max(chosen) if chosen else logging.INFO)
+    return log
 
 
 @lru_cache(maxsize=1)
@@ -139,6 +172,7 @@ def instrumented(correlation_id_path: str | None = None) -> Callable[[Handler], 
         def run(event: Any, context: Any) -> Any:
             # Events are never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says: they carry customers' words.
             _bind_invocation(event, context, correlation_id_path)
+            quiet_sdk_loggers()
             _count_cold_start(context)
             remaining = getattr(context, "get_remaining_time_in_millis", None)
             clock.set_deadline(remaining() if callable(remaining) else None)
