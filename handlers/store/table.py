@@ -232,6 +232,27 @@ class Store:
                 return
             start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
 
+    def untold_requests(self, status: Status, after_ms: int, before_ms: int) -> Iterator[Item]:
+        """Requests in `status` created between `after_ms` and `before_ms` that hold no notification."""
+        start: dict[str, Any] = {}
+        while True:
+            page = self._client.query(
+                TableName=self._table,
+                IndexName=GSI2,
+                KeyConditionExpression="#status = :status AND #created BETWEEN :after AND :before",
+                FilterExpression="attribute_not_exists(notification)",
+                ExpressionAttributeNames={"#status": GSI2_PARTITION, "#created": GSI2_SORT},
+                ExpressionAttributeValues=to_dynamo(
+                    {":status": status.value, ":after": after_ms, ":before": before_ms}
+                ),
+                **start,
+            )
+            for raw in page.get("Items", []):
+                yield from_dynamo(raw)
+            if "LastEvaluatedKey" not in page:
+                return
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
     def assign_partner(self, request_id: str, partner: Mapping[str, Any], now_ms: int) -> bool:
         """Copy the reservation's partner onto a request still `Created`; False if it moved on."""
         names = {f"#f{i}": name for i, name in enumerate(partner)}

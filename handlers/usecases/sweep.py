@@ -16,13 +16,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from handlers import clock as wall_clock
-from handlers.models.domain import Status
+from handlers.models.domain import Outcome, OutcomeKind, Status
 from handlers.models.messages import NOT_DELIVERED
 from handlers.observability import count, logger
 from handlers.store.table import Store
 from handlers.usecases.notify import template_notification
 
 OPEN_STATUSES = (Status.CREATED, Status.SMS_SENT, Status.OPENED)
+ENDED_STATUSES = (Status.RESPONDED, Status.TIMEOUT, Status.FAILED)
+# Ended requests are also checked for a message, over this window before the cutoff (a dozen sweeps): a
+# workflow whose every notification step failed ends the request without telling the customer.
+UNTOLD_LOOKBACK_MS = 3_600_000
 # Leave the last seconds of the invocation alone: a sweep cut off half way only waits for the next one.
 RESERVE_MS = 5_000
 
@@ -55,16 +59,46 @@ def sweep(
         for request in store.requests_created_before(status, cutoff_ms):
             if remaining_ms() < RESERVE_MS:
                 logger().warning("sweep stopped early; the next one carries on", extra={"ended": len(ended)})
-                return {"ended": ended, "leftAlone": left_alone, "complete": False}
+                return {"ended": ended, "told": [], "leftAlone": left_alone, "complete": False}
             if started_waiting_ms(request) >= cutoff_ms:
                 continue  # the SMS was claimed late: its wait may still run
             if _end(store, request, status, clock):
                 ended.append(str(request["requestId"]))
             else:
                 left_alone += 1
-    if ended:
-        logger().warning("stuck requests ended", extra={"count": len(ended), "requestIds": ended})
-    return {"ended": ended, "leftAlone": left_alone, "complete": True}
+    told: list[str] = []
+    for status in ENDED_STATUSES:
+        for request in store.untold_requests(status, cutoff_ms - UNTOLD_LOOKBACK_MS, cutoff_ms):
+            if remaining_ms() < RESERVE_MS:
+                return {"ended": ended, "told": told, "leftAlone": left_alone, "complete": False}
+            if _tell(store, request, clock):
+                told.append(str(request["requestId"]))
+    if ended or told:
+        logger().warning(
+            "stuck requests ended", extra={"count": len(ended), "requestIds": ended, "told": told}
+        )
+    return {"ended": ended, "told": told, "leftAlone": left_alone, "complete": True}
+
+
+def _tell(store: Store, request: Mapping[str, Any], clock: Callable[[], float]) -> bool:
+    """Store the built-in message for an ended request that has none (unless one arrives first)."""
+    status = request.get("status")
+    stored = request.get("partnerResponse")
+    answer: Mapping[str, Any] = stored if isinstance(stored, dict) else {}
+    kind: OutcomeKind = "failed"
+    alternative = None
+    if status == Status.RESPONDED.value and answer.get("response") in ("accept", "reject", "alternative"):
+        outcome = Outcome.model_validate(answer)
+        kind, alternative = outcome.response, outcome.alternativeTime
+    elif status == Status.TIMEOUT.value:
+        kind = "timeout"
+    reason = request.get("failureReason") if kind == "failed" else None
+    notification = template_notification(kind, request, reason, int(clock() * 1000), alternative)
+    if store.save_notification(str(request["requestId"]), notification) is not None:
+        return False  # a message arrived meanwhile
+    count("StuckRequestEnded")
+    logger().warning("ended request had no message; the built-in one is stored", extra={"was": status})
+    return True
 
 
 def _end(store: Store, request: Mapping[str, Any], seen: Status, clock: Callable[[], float]) -> bool:

@@ -106,14 +106,12 @@ def test_a_late_sms_claim_restarts_the_count(
     assert flow.request_item(request_id)["status"] == "SMSSent"
 
 
-def test_answered_and_ended_requests_are_never_touched(flow: Any, context: Any, later: Any) -> None:
+def test_answered_requests_are_never_ended_again(flow: Any, context: Any, later: Any) -> None:
     answered, token = flow.texted()
     flow.respond({"token": token, "response": "accept"})
 
     assert _sweep(context, later)["ended"] == []
-    item = flow.request_item(answered)
-    assert item["status"] == "Responded"
-    assert "notification" not in item
+    assert flow.request_item(answered)["status"] == "Responded"
 
 
 def test_a_workflow_ending_the_request_first_wins(
@@ -138,7 +136,7 @@ def test_a_workflow_ending_the_request_first_wins(
     assert (result["ended"], result["leftAlone"]) == ([], 1)
     item = flow.request_item(request_id)
     assert item["status"] == "Responded"
-    assert "notification" not in item
+    assert "수락했습니다" in item["notification"]["message"]  # told the answer, not a timeout
 
 
 def test_the_workflow_after_a_sweep_hands_on_the_outcome_and_keeps_the_one_message(
@@ -171,3 +169,43 @@ def test_a_sweep_short_of_time_stops_and_leaves_the_rest_for_the_next(
 
     assert (result["ended"], result["complete"]) == ([], False)
     assert flow.request_item(request_id)["status"] == "SMSSent"
+
+
+@pytest.mark.parametrize(
+    ("ending", "words"),
+    [("answered", "수락했습니다"), ("timed_out", "답을 받지 못했습니다"), ("failed", "처리하지 못했습니다")],
+)
+def test_an_ended_request_nobody_told_gets_the_built_in_message(
+    flow: Any, context: Any, load_event: Any, later: Any, aws_client: Any, ending: str, words: str
+) -> None:
+    # Every notification step of its workflow failed: the request ended, the customer was never told.
+    from botocore.stub import ANY, Stubber
+
+    from handlers import failure
+
+    request_id, token = flow.texted()
+    if ending == "answered":
+        with Stubber(aws_client("stepfunctions")) as stub:
+            stub.add_response("send_task_success", {}, {"taskToken": ANY, "output": ANY})
+            flow.respond({"token": token, "response": "accept"})
+    elif ending == "timed_out":
+        timeout.handler(load_event("timeout.json", REQUEST_ID=request_id), context)
+    else:
+        failure.handler({"requestId": request_id, "error": {"Error": "Boom"}}, context)
+
+    result = _sweep(context, later)
+
+    assert result["told"] == [request_id]
+    assert words in flow.request_item(request_id)["notification"]["message"]
+    assert _sweep(context)["told"] == []  # told once
+
+
+def test_an_ended_request_with_its_message_is_left_alone(
+    flow: Any, context: Any, load_event: Any, later: Any
+) -> None:
+    request_id, _ = flow.texted()
+    outcome = timeout.handler(load_event("timeout.json", REQUEST_ID=request_id), context)
+    stored = notification.handler({"requestId": request_id, "outcome": outcome}, context)
+
+    assert _sweep(context, later)["told"] == []
+    assert flow.request_item(request_id)["notification"]["message"] == stored["message"]
