@@ -399,6 +399,7 @@ class _InProcessContext:
 def _this_process_on(endpoint: str) -> Iterator[None]:
     """The in-process setup talks to the emulator; afterwards the environment and caches are as before."""
     from handlers.clients import reset_clients
+    from handlers.observability import logger, metrics
     from handlers.settings import reset_settings
 
     saved = dict(os.environ)
@@ -411,6 +412,9 @@ def _this_process_on(endpoint: str) -> Iterator[None]:
         os.environ.update(saved)
         reset_settings()
         reset_clients()
+        # The setup's logger (at the default level) must not outlive it: later benches set their own.
+        logger.cache_clear()
+        metrics.cache_clear()
 
 
 def measure(functions: tuple[str, ...] = tuple(ROUTES), runs: int = 15) -> list[FirstCall]:
