@@ -66,6 +66,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 "errorType": (record.responsePayload or {}).get("errorType"),
             },
         )
-        return fail_abandoned(record.requestPayload.requestId, store=store)
+        return fail_abandoned(
+            record.requestPayload.requestId, store=store, support_phone=get_settings().support_phone
+        )
     task = EndWaitEvent.model_validate(event)
     return end_wait(task.requestId, Status.FAILED, store=store, failure_reason=_reason(task.error))

@@ -51,6 +51,7 @@ def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
             classifier=_classifier(settings),
             hand_over=AsyncInvoker(client("lambda", settings), settings.require("orchestrator_function")),
             rate_limit_per_minute=settings.rate_limit_per_minute,
+            support_phone=settings.support_phone,
         )
         return api.json_response(202, accepted)
 

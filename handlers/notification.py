@@ -25,11 +25,19 @@ class NotificationEvent(BaseModel):
 def _writer(settings: Settings) -> Writer | None:
     if settings.notifier is Notifier.TEMPLATE or settings.bedrock_model_id is None:
         return None
-    return BedrockNotifier(client("bedrock-runtime", settings), settings.bedrock_model_id)
+    return BedrockNotifier(
+        client("bedrock-runtime", settings), settings.bedrock_model_id, support_phone=settings.support_phone
+    )
 
 
 @instrumented(correlation_id_path="requestId")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     task = NotificationEvent.model_validate(event)
     settings = get_settings()
-    return generate(task.requestId, task.outcome, store=wiring.store(settings), writer=_writer(settings))
+    return generate(
+        task.requestId,
+        task.outcome,
+        store=wiring.store(settings),
+        writer=_writer(settings),
+        support_phone=settings.support_phone,
+    )

@@ -29,4 +29,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         store=wiring.store(settings),
         workflow=Workflow(client("stepfunctions", settings)),
         state_machine_arn=settings.require("state_machine_arn"),
+        support_phone=settings.support_phone,
     )

@@ -44,4 +44,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         wait_seconds=settings.partner_wait_seconds,
         remaining_ms=context.get_remaining_time_in_millis(),
         wait_started_at=task.waitStartedAt.timestamp() if task.waitStartedAt else None,
+        brand_name=settings.brand_name,
     )

@@ -24,6 +24,10 @@ from ops.stack import OpsError
 
 LINK_BASE = "{linkBase}"
 _LINK = re.compile(r"(?P<base>https?://[^\s/]+)/r/(?P<token>[A-Za-z0-9_-]+)")
+# The partner's deadline in the SMS (`오후 3:05까지`) changes with every run: it is recorded as the longest
+# one there is, so the profile stays stable and its cost counts the worst case.
+_DEADLINE = re.compile(r"(?:오전|오후) \d{1,2}:\d{2}까지")
+LONGEST_DEADLINE = "오후 12:00까지"
 
 
 class FlowError(OpsError):
@@ -194,7 +198,9 @@ def _token(body: str) -> str:
 
 
 def placeholder_link(body: str) -> str:
-    """The SMS with the local origin as `{linkBase}` and the token as x's of the same length."""
+    """The SMS with the local origin as `{linkBase}`, the token as x's of the same length and the deadline
+    as the longest one."""
+    body = _DEADLINE.sub(LONGEST_DEADLINE, body)
     return _LINK.sub(lambda m: f"{LINK_BASE}/r/{'x' * len(m.group('token'))}", body)
 
 

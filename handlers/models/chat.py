@@ -11,7 +11,12 @@ from handlers.models.phone import to_e164
 MAX_MESSAGE_CHARS = 1000
 
 
-ReservationNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{3,40}$")]
+# Trimmed and upper-cased: reservation numbers are matched case-insensitively (`rsv-…` finds `RSV-…`).
+ReservationNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{3,40}$"),
+    AfterValidator(str.upper),
+]
 
 
 class ChatRequest(BaseModel):

@@ -1,11 +1,14 @@
-"""Every Korean sentence a customer or partner reads, in one place."""
+"""Every Korean sentence a customer or partner reads from the Python side (API answers, the partner SMS,
+the customer's message), in one place, keyed by intent and outcome (the pages keep their own catalogue)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
 from handlers.models.domain import OutcomeKind
+from handlers.models.intents import DEFAULT_INTENT, Intent
 
 # The partner SMS starts with the brand: a longer one would push the text past two SMS parts.
 MAX_BRAND_CHARS: Final = 12
@@ -17,7 +20,7 @@ RESPONSE_ACCEPTED: Final = "응답이 접수되었습니다"
 RESERVATION_NOT_FOUND: Final = (
     "입력하신 예약번호와 연락처로 예약을 찾지 못했습니다. 예약번호와 휴대폰 번호를 다시 확인해 주세요."
 )
-SMS_FAILED: Final = "파트너에게 확인 문자를 보내지 못했습니다."
+SMS_FAILED: Final = "업체에 확인 문자를 보내지 못했습니다."
 WORKFLOW_FAILED: Final = "요청을 처리하는 중 문제가 발생했습니다."
 # The sweeper's reason for a request that never reached its partner (issue 11).
 NOT_DELIVERED: Final = "요청을 처리하는 중 문제가 생겨 파트너에게 문의를 전달하지 못했습니다."
@@ -48,95 +51,251 @@ MALFORMED_JSON: Final = "요청 본문이 올바른 JSON 형식이 아닙니다.
 TOO_LARGE: Final = "요청 본문이 너무 큽니다."
 UNKNOWN_FIELD: Final = "알 수 없는 항목이 포함되어 있습니다: {field}"
 
-ANSWER_LABELS: Final[dict[str, str]] = {
-    "accept": "수락",
-    "reject": "거절",
-    "alternative": "다른 시간 제안",
-    "timeout": "응답 없음 (시간 초과)",
-    "failed": "처리 실패",
-}
+
+# -- time ------------------------------------------------------------------------------------------------
 
 
 def format_kst(moment: datetime) -> str:
-    """`2026년 11월 27일 (금) 오후 3시 30분`, in Korea time whatever zone `moment` carries."""
+    """`12월 5일 (토) 오후 3:00`, in Korea time whatever zone `moment` carries: one format everywhere."""
+    local = moment.astimezone(KST)
+    return f"{local.month}월 {local.day}일 ({_WEEKDAYS[local.weekday()]}) {format_kst_clock(local)}"
+
+
+def format_kst_clock(moment: datetime) -> str:
+    """`오후 3:05`: the time of day in Korea, without seconds (deadlines, minutes away)."""
     local = moment.astimezone(KST)
     half = "오전" if local.hour < 12 else "오후"
-    hour = local.hour % 12 or 12
-    minute = f" {local.minute}분" if local.minute else ""
-    weekday = _WEEKDAYS[local.weekday()]
-    return f"{local.year}년 {local.month}월 {local.day}일 ({weekday}) {half} {hour}시{minute}"
+    return f"{half} {local.hour % 12 or 12}:{local.minute:02d}"
 
 
-def _with_object_particle(word: str) -> str:
-    """Appends 을 after a final consonant and 를 after a vowel, as Korean grammar wants."""
-    last = word[-1]
-    if "가" <= last <= "힣":
-        return word + ("을" if (ord(last) - ord("가")) % 28 else "를")
-    return word + "을(를)"
+# -- what each answer means, per intent ------------------------------------------------------------------
+#
+# The API keeps `accept | reject | alternative`. Each intent gives them the partner's own words (the partner
+# page shows the same labels) and one meaning for the customer, so both sides read the same answer.
+
+PARTNER_LABELS: Final[dict[Intent, dict[str, str]]] = {
+    Intent.CHANGE_RESERVATION: {
+        "accept": "변경 수락",
+        "reject": "변경 불가",
+        "alternative": "다른 시간 제안",
+    },
+    Intent.REPORT_TROUBLE: {
+        "accept": "바로 조치하겠습니다",
+        "reject": "직접 연락드리겠습니다",
+        "alternative": "방문 시간 제안",
+    },
+    Intent.EXTRA_SERVICE: {
+        "accept": "준비하겠습니다",
+        "reject": "어렵습니다",
+        "alternative": "다른 시간 제안",
+    },
+}
+NO_ANSWER_LABELS: Final[dict[str, str]] = {"timeout": "응답 없음 (시간 초과)", "failed": "처리 실패"}
+
+# What each answer means for the customer: the model is told this, the templates say it.
+ANSWER_MEANINGS: Final[dict[Intent, dict[str, str]]] = {
+    Intent.CHANGE_RESERVATION: {
+        "accept": "요청한 변경이 확정되었다. 변경된 내용으로 이용하면 된다.",
+        "reject": "변경할 수 없다. 예약은 기존 내용 그대로 유지된다.",
+        "alternative": "업체가 다른 시간을 제안했을 뿐 아직 확정되지 않았다. 예약은 기존 내용 그대로다.",
+        "timeout": "업체가 제시간에 답하지 않아 변경이 확정되지 않았다. 예약은 기존 내용 그대로다.",
+        "failed": "요청을 처리하지 못해 변경이 확정되지 않았다. 예약은 기존 내용 그대로다.",
+    },
+    Intent.REPORT_TROUBLE: {
+        "accept": "업체가 문제를 확인했고 바로 조치한다.",
+        "reject": "업체가 고객에게 직접 연락한다. 고객은 업체의 연락을 기다리면 된다.",
+        "alternative": "업체가 문제를 살피러 방문할 시간을 제안했다.",
+        "timeout": "업체가 제시간에 답하지 않았다. 문제가 계속되면 고객센터에 연락해야 한다.",
+        "failed": "요청을 처리하지 못해 업체의 확인을 받지 못했다. 급하면 고객센터에 연락해야 한다.",
+    },
+    Intent.EXTRA_SERVICE: {
+        "accept": "업체가 요청한 서비스를 준비한다.",
+        "reject": "요청한 서비스는 어렵다. 예약은 기존 내용 그대로 유지된다.",
+        "alternative": "업체가 서비스를 다른 시간에 준비할 수 있다고 제안했을 뿐 아직 확정되지 않았다.",
+        "timeout": "업체가 제시간에 답하지 않아 서비스 준비 여부가 확정되지 않았다.",
+        "failed": "요청을 처리하지 못해 서비스 준비 여부가 확정되지 않았다.",
+    },
+}
+
+# One line of what is asked, for the partner SMS.
+PARTNER_ASKS: Final[dict[Intent, str]] = {
+    Intent.CHANGE_RESERVATION: "고객 예약 변경 요청",
+    Intent.REPORT_TROUBLE: "고객 불편 신고",
+    Intent.EXTRA_SERVICE: "고객 추가 서비스 요청",
+}
+
+DEFAULT_BRAND: Final = "예약확인"
+_BUSINESS: Final = "업체"  # before the reservation is found, the business has no name yet
 
 
-def sms_body(partner_name: str | None, reservation_number: str, link: str) -> str:
-    """Short on purpose: Korean SMS parts hold 70 characters (67 when concatenated)."""
-    del partner_name  # the partner knows who they are; every character costs SMS parts
-    return f"[예약확인] {reservation_number} 고객 문의 응답 요청\n{link}"
+def intent_of(value: object) -> Intent:
+    """The stored intent label; anything unknown is the default intent (what the request was handled as)."""
+    try:
+        return Intent(str(value))
+    except ValueError:
+        return DEFAULT_INTENT
 
 
-def notification_template(
-    outcome: OutcomeKind,
-    reservation_number: str,
-    alternative_time: datetime | None = None,
-    failure_reason: str | None = None,
-) -> str:
-    """The built-in message for each outcome, used whenever the model cannot write one."""
-    if outcome == "accept":
+def answer_label(intent: Intent, outcome: OutcomeKind) -> str:
+    """The answer in the partner's words for this intent (`timeout`/`failed`: what happened instead)."""
+    return PARTNER_LABELS[intent].get(outcome) or NO_ANSWER_LABELS[outcome]
+
+
+def support_line(support_phone: str | None) -> str:
+    """Whom the customer can call: the service's support number when the stack has one."""
+    return f"고객센터({support_phone})" if support_phone else "고객센터"
+
+
+# -- the partner SMS -----------------------------------------------------------------------------------
+
+
+def sms_body(intent: Intent, deadline: datetime, link: str, brand_name: str | None = None) -> str:
+    """`[brand] what is asked`, `오후 3:05까지 답변 부탁드립니다`, then the link.
+
+    At most two concatenated UCS-2 parts (2 x 67 code units) with a 12-character brand and a CloudFront
+    link, so the business's name and the reservation number stay on the page the link opens.
+    """
+    brand = brand_name or DEFAULT_BRAND
+    return f"[{brand}] {PARTNER_ASKS[intent]}\n{format_kst_clock(deadline)}까지 답변 부탁드립니다\n{link}"
+
+
+# -- the customer's message ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageFacts:
+    """Everything a customer message may say; nothing else reaches the templates or the model."""
+
+    intent: Intent
+    outcome: OutcomeKind
+    reservation_number: str
+    partner_name: str | None = None
+    alternative_time: datetime | None = None
+    failure_reason: str | None = None
+    support_phone: str | None = None
+
+    @property
+    def business(self) -> str:
+        return self.partner_name or _BUSINESS
+
+    @property
+    def call(self) -> str:
+        return support_line(self.support_phone)
+
+    @property
+    def proposed(self) -> str:
+        return format_kst(self.alternative_time) if self.alternative_time else "다른 시간"
+
+
+def _change(facts: MessageFacts) -> str:
+    biz, call = facts.business, facts.call
+    if facts.outcome == "accept":
+        return f"{biz}에서 요청하신 변경을 수락해 변경이 확정되었습니다. 변경된 내용으로 이용하시면 됩니다."
+    if facts.outcome == "reject":
         return (
-            f"안녕하세요. 예약번호 {reservation_number}에 대한 문의를 파트너가 확인하고 요청을 수락했습니다. "
-            "별도로 하실 일은 없으며, 예약하신 대로 이용하시면 됩니다."
+            f"{biz}에서 요청하신 변경은 어렵다고 답했습니다. 예약은 기존 내용 그대로 유지됩니다. "
+            f"다른 일정이 필요하시면 새 문의를 남기시거나 {call}로 연락해 주세요."
         )
-    if outcome == "reject":
+    if facts.outcome == "alternative":
         return (
-            f"안녕하세요. 예약번호 {reservation_number}에 대한 요청을 파트너가 "
-            "받아들이기 어렵다고 답했습니다. 다른 날짜나 방법이 필요하시면 새 문의를 남겨 주세요."
+            f"{biz}에서 요청하신 시간 대신 다른 시간을 제안했습니다: {facts.proposed}. "
+            "아직 변경이 확정된 것은 아니며, 예약은 기존 내용 그대로입니다. "
+            f"제안된 시간으로 바꾸시려면 새 문의를 남기시거나 {call}로 연락해 주세요."
         )
-    if outcome == "alternative" and alternative_time is not None:
-        proposed = _with_object_particle(format_kst(alternative_time))
+    if facts.outcome == "timeout":
         return (
-            f"안녕하세요. 예약번호 {reservation_number}에 대해 파트너가 {proposed} "
-            "대안 시간으로 제안했습니다. 이 시간이 괜찮으시면 그대로 진행되며, "
-            "어려우시면 새 문의를 남겨 주세요."
+            f"{biz}에서 정해진 시간 안에 답을 받지 못해 변경이 확정되지 않았습니다. "
+            f"예약은 기존 내용 그대로입니다. 변경이 필요하시면 {call}로 연락해 주세요."
         )
-    if outcome == "alternative":
+    return _failed(facts, "변경이 확정되지 않았으며, 예약은 기존 내용 그대로입니다.")
+
+
+def _trouble(facts: MessageFacts) -> str:
+    biz, call = facts.business, facts.call
+    if facts.outcome == "accept":
+        return f"{biz}에서 알려주신 문제를 확인하고 바로 조치하겠다고 답했습니다. 조금만 기다려 주세요."
+    if facts.outcome == "reject":
         return (
-            f"안녕하세요. 예약번호 {reservation_number}에 대해 파트너가 다른 시간을 제안했습니다. "
-            "자세한 시간은 고객센터로 문의해 주세요."
+            f"{biz}에서 알려주신 문제에 대해 고객님께 직접 연락드리겠다고 답했습니다. "
+            "예약하신 연락처로 업체의 연락을 기다려 주세요."
         )
-    if outcome == "timeout":
+    if facts.outcome == "alternative":
         return (
-            f"안녕하세요. 예약번호 {reservation_number}에 대한 문의를 파트너에게 전달했지만 "
-            "정해진 시간 안에 답을 받지 못했습니다. 담당자가 확인 후 다시 연락드리겠습니다."
+            f"{biz}에서 알려주신 문제를 살피러 방문하겠다며 방문 시간을 제안했습니다: {facts.proposed}. "
+            f"이 시간이 어려우시면 {call}로 연락해 주세요."
         )
-    reason = f" {failure_reason}" if failure_reason else ""
-    return (
-        f"안녕하세요. 예약번호 {reservation_number}에 대한 요청을 처리하지 못했습니다.{reason} "
-        "불편을 드려 죄송합니다."
-    )
+    if facts.outcome == "timeout":
+        return (
+            f"{biz}에서 정해진 시간 안에 답을 받지 못했습니다. 문제가 계속되면 {call}로 바로 연락해 주세요."
+        )
+    return _failed(facts, "알려주신 문제를 업체에서 확인받지 못했습니다.", urgent=True)
+
+
+def _extra(facts: MessageFacts) -> str:
+    biz, call = facts.business, facts.call
+    if facts.outcome == "accept":
+        return f"{biz}에서 요청하신 서비스를 준비하겠다고 답했습니다. 예약하신 대로 이용하시면 됩니다."
+    if facts.outcome == "reject":
+        return (
+            f"{biz}에서 요청하신 서비스는 어렵다고 답했습니다. 예약은 기존 내용 그대로 유지됩니다. "
+            f"궁금한 점은 {call}로 연락해 주세요."
+        )
+    if facts.outcome == "alternative":
+        return (
+            f"{biz}에서 요청하신 서비스를 다른 시간에 준비할 수 있다고 제안했습니다: {facts.proposed}. "
+            f"아직 확정된 것은 아니며, 이 시간을 원하시면 새 문의를 남기시거나 {call}로 연락해 주세요."
+        )
+    if facts.outcome == "timeout":
+        return (
+            f"{biz}에서 정해진 시간 안에 답을 받지 못해 서비스 준비 여부가 확정되지 않았습니다. "
+            f"필요하시면 {call}로 연락해 주세요."
+        )
+    return _failed(facts, "서비스 준비 여부가 확정되지 않았습니다.")
+
+
+def _failed(facts: MessageFacts, consequence: str, *, urgent: bool = False) -> str:
+    reason = f" {facts.failure_reason}" if facts.failure_reason else ""
+    if urgent:
+        next_step = f"급한 문제라면 {facts.call}로 바로 연락해 주세요."
+    else:
+        next_step = f"다시 문의하시거나 {facts.call}로 연락해 주세요."
+    return f"요청을 처리하지 못했습니다.{reason} {consequence} {next_step}"
+
+
+_BY_INTENT = {
+    Intent.CHANGE_RESERVATION: _change,
+    Intent.REPORT_TROUBLE: _trouble,
+    Intent.EXTRA_SERVICE: _extra,
+}
+
+
+def notification_template(facts: MessageFacts) -> str:
+    """The built-in message for each intent and outcome, used whenever the model cannot write one."""
+    greeting = f"안녕하세요. 예약번호 {facts.reservation_number} 문의에 대한 안내입니다."
+    return f"{greeting} {_BY_INTENT[facts.intent](facts)}"
 
 
 # Stored by the workflow itself (no function, so no reservation number) when no function could write the
-# customer's message; the customer reads it on the page of that very request.
+# customer's message; the customer reads it on the page of that very request. It knows neither the intent
+# nor the business, so it says only what holds for every intent, and promises nothing the system does not do.
 LAST_RESORT_NOTIFICATIONS: Final[dict[OutcomeKind, str]] = {
-    "accept": "안녕하세요. 파트너가 문의를 확인하고 요청을 수락했습니다. 예약하신 대로 이용하시면 됩니다.",
-    "reject": (
-        "안녕하세요. 파트너가 요청을 받아들이기 어렵다고 답했습니다. "
-        "다른 날짜나 방법이 필요하시면 새 문의를 남겨 주세요."
+    "accept": (
+        "안녕하세요. 업체에서 문의하신 요청을 수락했습니다. 이 화면의 문의 내용과 업체의 답을 확인해 주세요."
     ),
-    "alternative": ("안녕하세요. 파트너가 다른 시간을 제안했습니다. 자세한 시간은 고객센터로 문의해 주세요."),
+    "reject": (
+        "안녕하세요. 업체에서 문의하신 요청은 어렵다고 답했습니다. "
+        "필요하시면 새 문의를 남기시거나 고객센터로 연락해 주세요."
+    ),
+    "alternative": (
+        "안녕하세요. 업체에서 다른 시간을 제안했습니다. 아직 확정된 것은 아니며, "
+        "원하시면 새 문의를 남기시거나 고객센터로 연락해 주세요."
+    ),
     "timeout": (
-        "안녕하세요. 파트너에게 문의를 전달했지만 정해진 시간 안에 답을 받지 못했습니다. "
-        "담당자가 확인 후 다시 연락드리겠습니다."
+        "안녕하세요. 업체에 문의를 전달했지만 정해진 시간 안에 답을 받지 못했습니다. "
+        "급하시면 고객센터로 연락해 주세요."
     ),
     "failed": (
         "안녕하세요. 요청을 처리하는 중 문제가 발생해 처리하지 못했습니다. "
-        "불편을 드려 죄송합니다. 잠시 후 다시 문의해 주세요."
+        "다시 문의하시거나 고객센터로 연락해 주세요."
     ),
 }

@@ -49,6 +49,11 @@ def rate_key(client_digest: str, minute: int) -> dict[str, dict[str, str]]:
     return {"PK": {"S": f"RATE#{client_digest}"}, "SK": {"S": f"MINUTE#{minute}"}}
 
 
+def reservation_lookup(reservation_number: str) -> str:
+    """GSI1's partition value: reservation numbers are matched trimmed and case-insensitively."""
+    return reservation_number.strip().upper()
+
+
 def reservation_item(
     *,
     reservation_number: str,
@@ -66,7 +71,7 @@ def reservation_item(
     item: dict[str, str | int] = {
         "PK": f"RES#{reservation_number}",
         "SK": METADATA,
-        "GSI1PK": reservation_number,
+        "GSI1PK": reservation_lookup(reservation_number),
         "GSI1SK": customer_phone_e164,
         "reservationNumber": reservation_number,
         "customerPhone": customer_phone_e164,

@@ -208,7 +208,9 @@ class Store:
             IndexName=GSI1,
             KeyConditionExpression="#pk = :number AND #sk = :phone",
             ExpressionAttributeNames={"#pk": GSI1_PARTITION, "#sk": GSI1_SORT},
-            ExpressionAttributeValues=to_dynamo({":number": reservation_number, ":phone": customer_phone}),
+            ExpressionAttributeValues=to_dynamo(
+                {":number": keys.reservation_lookup(reservation_number), ":phone": customer_phone}
+            ),
             Limit=1,
         )
         found = answer.get("Items") or []

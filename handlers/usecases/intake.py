@@ -40,6 +40,7 @@ def submit(
     classifier: Classifier,
     hand_over: HandOver,
     rate_limit_per_minute: int,
+    support_phone: str | None = None,
     clock: Callable[[], float] | None = None,
 ) -> ChatAccepted:
     clock = clock or wall_clock.now
@@ -88,6 +89,8 @@ def submit(
             int(clock() * 1000),
             {"reason": WORKFLOW_FAILED},
             failure_reason=WORKFLOW_FAILED,
-            notification=template_notification("failed", request, WORKFLOW_FAILED, int(clock() * 1000)),
+            notification=template_notification(
+                "failed", request, WORKFLOW_FAILED, int(clock() * 1000), support_phone=support_phone
+            ),
         )
     return ChatAccepted(requestId=request_id, status=Status.CREATED.value, message=CHAT_ACCEPTED)

@@ -34,6 +34,7 @@ def orchestrate(
     store: Store,
     workflow: Starter,
     state_machine_arn: str,
+    support_phone: str | None = None,
     clock: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
     clock = clock or wall_clock.now
@@ -48,7 +49,7 @@ def orchestrate(
     if reservation is None:
         # One answer for "no such reservation" and "not your reservation": numbers cannot be probed.
         count("ReservationNotFound")
-        return fail_request(store, request, RESERVATION_NOT_FOUND, clock)
+        return fail_request(store, request, RESERVATION_NOT_FOUND, clock, support_phone=support_phone)
     partner = {name: reservation[name] for name in PARTNER_FIELDS if reservation.get(name) is not None}
     if not store.assign_partner(request_id, partner, int(clock() * 1000)):
         return {"requestId": request_id, "status": "moved-on"}
@@ -57,7 +58,7 @@ def orchestrate(
     except (ClientError, BotoCoreError):
         logger().exception("workflow did not start")
         count("WorkflowStartFailed")
-        return fail_request(store, request, WORKFLOW_FAILED, clock)
+        return fail_request(store, request, WORKFLOW_FAILED, clock, support_phone=support_phone)
     count("WorkflowStarted")
     return {"requestId": request_id, "executionArn": execution_arn, "partnerId": partner.get("partnerId")}
 
@@ -68,6 +69,7 @@ def fail_request(
     reason: str,
     clock: Callable[[], float],
     only_from: Sequence[Status] = ANSWERABLE,
+    support_phone: str | None = None,
 ) -> dict[str, Any]:
     """`Failed` with the customer's message stored at once: no workflow follows to write it."""
     now_ms = int(clock() * 1000)
@@ -77,7 +79,7 @@ def fail_request(
         now_ms,
         {"reason": reason},
         failure_reason=reason,
-        notification=template_notification("failed", request, reason, now_ms),
+        notification=template_notification("failed", request, reason, now_ms, support_phone=support_phone),
         only_from=only_from,
     )
     if before is not None:
@@ -88,7 +90,11 @@ def fail_request(
 
 
 def fail_abandoned(
-    request_id: str, *, store: Store, clock: Callable[[], float] | None = None
+    request_id: str,
+    *,
+    store: Store,
+    support_phone: str | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
     """The orchestrator's asynchronous retries are exhausted (its on-failure destination): end the request
     instead of leaving the customer's page polling forever.
@@ -100,4 +106,11 @@ def fail_abandoned(
         logger().warning("no such request")
         return {"requestId": request_id, "status": "unknown"}
     count("OrchestratorAbandoned")
-    return fail_request(store, request, WORKFLOW_FAILED, clock or wall_clock.now, only_from=(Status.CREATED,))
+    return fail_request(
+        store,
+        request,
+        WORKFLOW_FAILED,
+        clock or wall_clock.now,
+        only_from=(Status.CREATED,),
+        support_phone=support_phone,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -17,7 +18,7 @@ from handlers.models.errors import (
     SmsOutcomeUnknownError,
     UnavailableError,
 )
-from handlers.models.messages import sms_body
+from handlers.models.messages import intent_of, sms_body
 from handlers.observability import count, logger
 from handlers.store.table import Store
 
@@ -41,6 +42,7 @@ def notify_partner(
     wait_seconds: int,
     remaining_ms: int,
     wait_started_at: float | None = None,
+    brand_name: str | None = None,
     clock: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
     """Send at most once per claim. A claim is leased until its invocation has surely stopped
@@ -99,7 +101,10 @@ def notify_partner(
         count("SmsResent")
     logger().info("link issued", extra={"tokenDigest": token.digest[:12], "expiresAt": token.expires_at})
     body = sms_body(
-        request.get("partnerName"), str(request["reservationNumber"]), link_base_url + token.value
+        intent_of(request.get("intent")),
+        datetime.fromtimestamp(deadline_ms / 1000, UTC),
+        link_base_url + token.value,
+        brand_name,
     )
     sent_details: dict[str, Any] = {
         "channel": channel,

@@ -71,6 +71,8 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         "NOTIFIER": "template",
         "BEDROCK_MODEL_ID": "anthropic.claude-3-haiku-20240307-v1:0",
         "RATE_LIMIT_PER_MINUTE": "100",
+        "BRAND_NAME": "예약확인센터",
+        "SUPPORT_PHONE": "1588-0000",
         "POWERTOOLS_LOG_LEVEL": "DEBUG",
     }
     for name, value in env.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import boto3
+import pytest
 from botocore.stub import ANY, Stubber
 
 from handlers import orchestrator
@@ -103,3 +104,53 @@ def test_failed_lookup_leaves_a_message_for_the_customer(flow):
 def test_unknown_request_is_ignored(aws, context, load_event):
     event = load_event("orchestrator.json", REQUEST_ID="no-such-request")
     assert orchestrator.handler(event, context)["status"] == "unknown"
+
+
+def test_failed_lookup_tells_the_customer_whom_to_call(flow):
+    request_id = flow.orchestrated(reservationNumber="R-NOPE-999")
+    message = json.loads(flow.status(request_id)["body"])["notification"]["message"]
+    assert "예약을 찾지 못했습니다" in message
+    assert "고객센터(1588-0000)" in message
+
+
+@pytest.mark.parametrize(
+    ("number", "phone"),
+    [
+        ("r-20261127-001", "010-1234-5678"),
+        ("  R-20261127-001  ", "01012345678"),
+        ("r-20261127-001", "+82 10-1234-5678"),
+        ("R-20261127-001", "(010)1234-5678"),
+        ("R-20261127-001", "010.1234.5678"),
+    ],
+)
+def test_the_reservation_is_found_whatever_case_spaces_and_phone_form(flow, settings_env, number, phone):
+    request_id = flow.orchestrated(reservationNumber=number, customerPhone=phone)
+    item = flow.request_item(request_id)
+    assert (item["status"], item["reservationNumber"], item["partnerId"]) == (
+        "Created",
+        "R-20261127-001",
+        "P-77",
+    )
+    assert [e["name"] for e in _executions(settings_env)] == [request_id]
+
+
+def test_a_reservation_stored_in_lower_case_is_found_too(aws, flow, settings_env):
+    from handlers.store.keys import reservation_item
+    from handlers.store.table import to_dynamo
+
+    aws.put_item(
+        TableName="partner-confirm-test",
+        Item=to_dynamo(
+            reservation_item(
+                reservation_number="abc-77",
+                customer_phone_e164="+821012345678",
+                partner_id="P-88",
+                partner_name="소문자 펜션",
+                partner_phone_e164="+821098765432",
+                service_type="숙박",
+                reservation_date="2026-12-01",
+            )
+        ),
+    )
+    request_id = flow.orchestrated(reservationNumber="ABC-77")
+    assert flow.request_item(request_id)["partnerId"] == "P-88"

@@ -71,6 +71,39 @@ def test_bedrock_budget_is_a_few_seconds_without_retry():
     assert BEDROCK_CONFIG.retries["total_max_attempts"] == 1
 
 
+def test_the_partners_note_goes_in_a_content_block_of_its_own():
+    client, notifier = _notifier()
+    sent = []
+    client.meta.events.register(
+        "provide-client-params.bedrock-runtime.Converse", lambda params, **_: sent.append(params)
+    )
+    with Stubber(client) as stub:
+        stub.add_response("converse", _converse("안내드립니다."), PARAMS)
+        notifier.write("instructions", ["8시 반 가능"])
+    assert sent[0]["messages"] == [
+        {"role": "user", "content": [{"text": "instructions"}, {"text": "8시 반 가능"}]}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("message", "usable"),
+    [
+        ("급하시면 고객센터(1588-0000)로 연락해 주세요.", True),
+        ("급하시면 1588 0000으로 연락해 주세요.", True),
+        ("급하시면 업체(010-9876-5432)로 연락해 주세요.", False),
+        ("급하시면 01098765432로 연락해 주세요.", False),
+        ("급하시면 02-123-4567로 연락해 주세요.", False),
+        ("예약번호 RSV-20261205-001, 12월 5일 (토) 오후 3:00 방문입니다.", True),
+    ],
+)
+def test_only_the_support_phone_may_appear(message, usable):
+    assert (acceptable(message, "1588-0000") is not None) is usable
+
+
+def test_without_a_support_phone_no_phone_number_may_appear():
+    assert acceptable("고객센터(1588-0000)로 연락해 주세요.") is None
+
+
 def test_korean_message_may_name_a_latin_reservation_number():
     assert (
         acceptable("예약번호 R-20261127-001 예약이 확정되었습니다. Wi-Fi 비밀번호는 객실에 있습니다.")

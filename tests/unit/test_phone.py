@@ -16,6 +16,10 @@ from handlers.models.phone import InvalidPhoneError, mask, to_e164
         "+82 010-1234-5678",
         " 010.1234.5678 ",
         "(010) 1234-5678",
+        "(010)1234-5678",
+        "010 1234 5678",
+        "+82 10-1234-5678",
+        "０１０－１２３４－５６７８",  # full-width, as some Korean keyboards type it
     ],
 )
 def test_korean_mobile_numbers_normalise_to_e164(raw):
