@@ -18,4 +18,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         wait_seconds=settings.partner_wait_seconds,
         margin_seconds=settings.sweep_margin_seconds,
         remaining_ms=context.get_remaining_time_in_millis,
+        support_phone=settings.support_phone,
     )

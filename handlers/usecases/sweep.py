@@ -49,6 +49,7 @@ def sweep(
     wait_seconds: int,
     margin_seconds: int,
     remaining_ms: Callable[[], int],
+    support_phone: str | None = None,
     clock: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
     clock = clock or wall_clock.now
@@ -62,7 +63,7 @@ def sweep(
                 return {"ended": ended, "told": [], "leftAlone": left_alone, "complete": False}
             if started_waiting_ms(request) >= cutoff_ms:
                 continue  # the SMS was claimed late: its wait may still run
-            if _end(store, request, status, clock):
+            if _end(store, request, status, clock, support_phone):
                 ended.append(str(request["requestId"]))
             else:
                 left_alone += 1
@@ -101,7 +102,13 @@ def _tell(store: Store, request: Mapping[str, Any], clock: Callable[[], float]) 
     return True
 
 
-def _end(store: Store, request: Mapping[str, Any], seen: Status, clock: Callable[[], float]) -> bool:
+def _end(
+    store: Store,
+    request: Mapping[str, Any],
+    seen: Status,
+    clock: Callable[[], float],
+    support_phone: str | None,
+) -> bool:
     request_id = str(request["requestId"])
     timeout = sms_went_out(request)
     reason = None if timeout else NOT_DELIVERED
@@ -112,7 +119,9 @@ def _end(store: Store, request: Mapping[str, Any], seen: Status, clock: Callable
         now_ms,
         {"by": "sweeper", **({"reason": reason} if reason else {})},
         failure_reason=reason,
-        notification=template_notification("timeout" if timeout else "failed", request, reason, now_ms),
+        notification=template_notification(
+            "timeout" if timeout else "failed", request, reason, now_ms, support_phone=support_phone
+        ),
         only_from=(seen,),
     )
     if before is not None:

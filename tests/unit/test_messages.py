@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -172,3 +174,12 @@ def test_partner_sms_has_brand_ask_deadline_then_link():
 
 def test_partner_sms_without_a_brand_uses_the_default():
     assert sms_body(EXTRA, PROPOSED, LINK).startswith("[예약확인] 고객 추가 서비스 요청\n")
+
+
+def test_the_pages_label_the_answers_as_the_messages_mean_them():
+    words = (Path(__file__).resolve().parents[2] / "site" / "words.js").read_text(encoding="utf-8")
+    names = {CHANGE: "CHANGE", TROUBLE: "TROUBLE", EXTRA: "EXTRA"}
+    for intent, name in names.items():
+        block = words.split(f"[{name}]: {{", 1)[1].split("},\n      },", 1)[0]
+        labels = re.findall(r'(accept|reject|alternative): \{ label: "([^"]+)"', block)
+        assert dict(labels) == PARTNER_LABELS[intent], name
