@@ -54,7 +54,8 @@ def test_a_texted_request_past_its_wait_times_out_with_the_template_message(
     item = flow.request_item(request_id)
     assert item["status"] == "Timeout"
     assert item["notification"]["source"] == "template"
-    assert "답을 받지 못했습니다" in item["notification"]["message"]
+    assert "정해진 시간 안에 답을 받지 못" in item["notification"]["message"]
+    assert "고객센터(1588-0000)" in item["notification"]["message"]
     assert _events(flow, request_id)[-1]["type"] == "Timeout"
     assert '"StuckRequestEnded"' in capsys.readouterr().out
 
