@@ -72,7 +72,7 @@ def sweep(
         for request in store.untold_requests(status, cutoff_ms - UNTOLD_LOOKBACK_MS, cutoff_ms):
             if remaining_ms() < RESERVE_MS:
                 return {"ended": ended, "told": told, "leftAlone": left_alone, "complete": False}
-            if _tell(store, request, clock):
+            if _tell(store, request, clock, support_phone):
                 told.append(str(request["requestId"]))
     if ended or told:
         logger().warning(
@@ -81,7 +81,9 @@ def sweep(
     return {"ended": ended, "told": told, "leftAlone": left_alone, "complete": True}
 
 
-def _tell(store: Store, request: Mapping[str, Any], clock: Callable[[], float]) -> bool:
+def _tell(
+    store: Store, request: Mapping[str, Any], clock: Callable[[], float], support_phone: str | None
+) -> bool:
     """Store the built-in message for an ended request that has none (unless one arrives first)."""
     status = request.get("status")
     stored = request.get("partnerResponse")
@@ -94,7 +96,9 @@ def _tell(store: Store, request: Mapping[str, Any], clock: Callable[[], float]) 
     elif status == Status.TIMEOUT.value:
         kind = "timeout"
     reason = request.get("failureReason") if kind == "failed" else None
-    notification = template_notification(kind, request, reason, int(clock() * 1000), alternative)
+    notification = template_notification(
+        kind, request, reason, int(clock() * 1000), alternative, support_phone=support_phone
+    )
     if store.save_notification(str(request["requestId"]), notification) is not None:
         return False  # a message arrived meanwhile
     count("StuckRequestEnded")
