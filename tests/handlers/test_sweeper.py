@@ -137,7 +137,7 @@ def test_a_workflow_ending_the_request_first_wins(
     assert (result["ended"], result["leftAlone"]) == ([], 1)
     item = flow.request_item(request_id)
     assert item["status"] == "Responded"
-    assert "수락했습니다" in item["notification"]["message"]  # told the answer, not a timeout
+    assert "변경이 확정되었습니다" in item["notification"]["message"]  # told the answer, not a timeout
 
 
 def test_the_workflow_after_a_sweep_hands_on_the_outcome_and_keeps_the_one_message(
@@ -174,7 +174,12 @@ def test_a_sweep_short_of_time_stops_and_leaves_the_rest_for_the_next(
 
 @pytest.mark.parametrize(
     ("ending", "words"),
-    [("answered", "수락했습니다"), ("timed_out", "답을 받지 못했습니다"), ("failed", "처리하지 못했습니다")],
+    # The flow's question is a change of reservation.
+    [
+        ("answered", "변경이 확정되었습니다"),
+        ("timed_out", "고객센터(1588-0000)로 연락해"),
+        ("failed", "처리하지 못했습니다"),
+    ],
 )
 def test_an_ended_request_nobody_told_gets_the_built_in_message(
     flow: Any, context: Any, load_event: Any, later: Any, aws_client: Any, ending: str, words: str
