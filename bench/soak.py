@@ -170,6 +170,7 @@ def soak(
     *,
     concurrency: int = 4,
     say: Callable[[str], None] = print,
+    memory_limit_mb: float = MEMORY_GROWTH_LIMIT_MB,
 ) -> SoakResult:
     """Run `flows` flows (a multiple of 100, at least 200) against a running system and judge them."""
     if flows < 2 * BATCH or flows % BATCH:
@@ -188,13 +189,13 @@ def soak(
             say(f"{batch.flows:>6} {batch.resident_mb:>8.1f} {batch.median_seconds:>9.3f}")
     first, last = result.batches[0], result.batches[-1]
     growth = (last.resident_mb - first.resident_mb) * 500 / (last.flows - first.flows)
-    say(f"memory after the first {BATCH}: {growth:+.1f} MB per 500 flows (limit {MEMORY_GROWTH_LIMIT_MB:g})")
+    say(f"memory after the first {BATCH}: {growth:+.1f} MB per 500 flows (limit {memory_limit_mb:g})")
     slower = last.median_seconds / first.median_seconds - 1
     say(
         f"median latency, last {BATCH} flows against the first: {slower:+.0%} "
         f"(limit +{LATENCY_GROWTH_LIMIT:.0%})"
     )
-    if growth > MEMORY_GROWTH_LIMIT_MB:
+    if growth > memory_limit_mb:
         result.failures.append(f"memory grew {growth:.1f} MB per 500 flows")
     if slower > LATENCY_GROWTH_LIMIT:
         result.failures.append(f"the last {BATCH} flows' median latency is {slower:.0%} above the first's")
