@@ -49,6 +49,8 @@ table = ConfirmationTable(
         deletion_protection=settings.deletion_protection,
         seed_demo_data=settings.seed_demo_data,
         seed_partner_phone=settings.seed_partner_phone,
+        seed_customer_phone=settings.seed_customer_phone,
+        demo_reservations=settings.demo_reservations,
     ),
 )
 secrets = StackSecrets(
@@ -70,6 +72,7 @@ site = StaticSite(
         brand_name=settings.brand_name,
         support_phone=settings.support_phone,
         force_destroy=not settings.deletion_protection,
+        customer_verification=settings.customer_verification.value,
     ),
 )
 workflow = CallbackWorkflow(
@@ -88,6 +91,8 @@ workflow = CallbackWorkflow(
         sms_region=settings.sms_region,
         own_sms_preferences=settings.own_sms_preferences,
         sms_monthly_spend_limit=settings.sms_monthly_spend_limit,
+        partner_texts_per_hour=settings.partner_texts_per_hour,
+        sms_daily_budget_parts=settings.sms_daily_budget_parts,
         notifier=settings.notifier,
         bedrock_model_id=settings.bedrock_model_id,
         region=settings.region,
@@ -110,6 +115,8 @@ api = PartnerApi(
         link_key_parameter=secrets.parameter_names["link"],
         link_key_parameter_arn=secrets.parameter_arns["link"],
         secrets_key_arn=secrets.key_arn,
+        customer_key_parameter=secrets.parameter_names["customer"],
+        customer_key_parameter_arn=secrets.parameter_arns["customer"],
         orchestrator_failure_arn=workflow.functions["failure"].arn,
         bot_id=bot.bot_id,
         bot_alias_id=bot.bot_alias_id,
@@ -121,6 +128,12 @@ api = PartnerApi(
         region=settings.region,
         account_id=account_id,
         rate_limit_per_minute=settings.rate_limit_per_minute,
+        customer_verification=settings.customer_verification,
+        code_texts_per_reservation=settings.code_texts_per_reservation,
+        code_texts_per_address=settings.code_texts_per_address,
+        sms_daily_budget_parts=settings.sms_daily_budget_parts,
+        sms_mode=settings.sms_mode,
+        sms_region=settings.sms_region,
         allowed_origin=site.origin,
         throttle_rate_limit=settings.api_throttle.rate_limit,
         throttle_burst_limit=settings.api_throttle.burst_limit,
@@ -142,6 +155,8 @@ monitoring = Monitoring(
         table_name=table.table_name,
         region=settings.region,
         alarm_email=settings.alarm_email,
+        sms_region=settings.sms_region,
+        sms_monthly_spend_limit=settings.sms_monthly_spend_limit,
     ),
 )
 
@@ -162,3 +177,5 @@ pulumi.export("smsMode", settings.sms_mode.value)
 # What `python -m ops rotate-link-key` rotates, and for how long the replaced key must still verify.
 pulumi.export("linkKeyParameter", secrets.parameter_names["link"])
 pulumi.export("partnerWaitSeconds", settings.partner_wait_seconds)
+# Whether the customer page asks for a texted code (`sms` | `off`): `python -m ops smoke` verifies first then.
+pulumi.export("customerVerification", settings.customer_verification.value)

@@ -27,6 +27,7 @@ HANDLER_MODULES = (
     "handlers.timeout",
     "handlers.failure",
     "handlers.notification",
+    "handlers.verify",
 )
 IMPORT_RATIO_TARGET = 2.0
 MEMORY_RATIO_TARGET = 2.0

@@ -1,7 +1,8 @@
 """AWS round trips per API call, counted on every botocore client while the real handlers run on moto.
 
 The minimums are what the data model allows: a status read is one Query; an answer is one read of the
-token, one transaction and the callback; a question is Lex, one transaction and the hand-over.
+token, one transaction and the callback; a question is its checks (address, open
+question, budget), Lex, one transaction and the hand-over.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ RESERVATION = "R-BENCH-0001"
 CUSTOMER_PHONE = "+821012345678"
 LINK_KEY_PARAMETER = "/partner-confirm/bench/link-signing-key"
 
-MINIMUMS = {"POST /chat": 3, "GET /confirm/{token}": 2, "POST /respond": 3, "GET /requests/{requestId}": 1}
+# `POST /chat`: the address's sliding window (read, write), the open question and the SMS budget (one batch
+# read), the request transaction, the hand-over; Lex (when on) comes on top.
+MINIMUMS = {"POST /chat": 6, "GET /confirm/{token}": 2, "POST /respond": 3, "GET /requests/{requestId}": 1}
 
 
 @dataclass(frozen=True)

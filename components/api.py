@@ -12,7 +12,7 @@ import pulumi_aws as aws
 
 from components import iam
 from components.functions import DeployedFunction, FunctionDefaults, deploy_function, secret_statements
-from handlers.settings import ENV
+from handlers.settings import ENV, CustomerVerification, SmsMode
 
 # Route key -> function key (docs/contracts.md, "HTTP API").
 ROUTES: Final[dict[str, str]] = {
@@ -20,8 +20,10 @@ ROUTES: Final[dict[str, str]] = {
     "GET /confirm/{token}": "partner_response",
     "POST /respond": "partner_response",
     "GET /requests/{requestId}": "status",
+    "POST /verify": "verify",
+    "POST /verify/confirm": "verify",
 }
-API_FUNCTIONS: Final = ("intake", "partner_response", "status")
+API_FUNCTIONS: Final = ("intake", "partner_response", "status", "verify")
 INTEGRATION_TIMEOUT_MS: Final = 29_000
 CORS_MAX_AGE_SECONDS: Final = 600
 _PATH_PARAMETER: Final = re.compile(r"\{[^/]+\}")
@@ -66,6 +68,10 @@ class PartnerApiArgs:
     """Its ARN, for the partner-response policy."""
     secrets_key_arn: pulumi.Input[str]
     """The stack's KMS key that encrypts it."""
+    customer_key_parameter: pulumi.Input[str]
+    """Name of the SecureString keyring that signs customer tokens and the codes' HMACs."""
+    customer_key_parameter_arn: pulumi.Input[str]
+    """Its ARN, for the intake and verify policies."""
     orchestrator_failure_arn: pulumi.Input[str]
     """The workflow's `failure` function: it ends a request whose orchestrator retries ran out."""
     bot_id: pulumi.Input[str]
@@ -87,7 +93,19 @@ class PartnerApiArgs:
     account_id: pulumi.Input[str]
     """Account of the model's inference profile (for its ARN)."""
     rate_limit_per_minute: int
-    """Requests per minute and client the intake accepts."""
+    """Requests per address in any 60 s to `/chat` and `/verify` (sliding window)."""
+    customer_verification: CustomerVerification = CustomerVerification.SMS
+    """`sms`: `/chat` needs a customer token from a texted code; `off`: it does not."""
+    code_texts_per_reservation: int = 3
+    """Code texts per reservation in any 10 minutes."""
+    code_texts_per_address: int = 10
+    """Code texts per address in any 10 minutes."""
+    sms_daily_budget_parts: int = 45
+    """SMS parts the stack may send per UTC day, all kinds."""
+    sms_mode: SmsMode = SmsMode.SNS
+    """How the verification codes are sent (as the partner texts)."""
+    sms_region: str = "ap-northeast-1"
+    """SNS SMS is not offered in Seoul: the region that sends."""
     allowed_origin: pulumi.Input[str]
     """The site's origin (`https://<distribution>`): the only origin CORS allows."""
     throttle_rate_limit: float
@@ -115,6 +133,11 @@ class PartnerApi(pulumi.ComponentResource):
     def __init__(self, name: str, args: PartnerApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("partnerconfirm:index:PartnerApi", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+
+        limits = {
+            ENV["rate_limit_per_minute"]: str(args.rate_limit_per_minute),
+            ENV["sms_daily_budget_parts"]: str(args.sms_daily_budget_parts),
+        }
 
         def table(function: str) -> pulumi.Output[dict]:
             return pulumi.Output.from_input(args.table_arn).apply(
@@ -162,12 +185,15 @@ class PartnerApi(pulumi.ComponentResource):
                     if args.intent_tie_break
                     else {}
                 ),
-                ENV["rate_limit_per_minute"]: str(args.rate_limit_per_minute),
                 ENV["allowed_origin"]: args.allowed_origin,
                 ENV["support_phone"]: args.support_phone,
+                ENV["customer_verification"]: args.customer_verification.value,
+                ENV["customer_key_parameter"]: args.customer_key_parameter,
+                **limits,
             },
             statements=pulumi.Output.all(
                 table("intake"),
+                *secret_statements(args.customer_key_parameter_arn, args.secrets_key_arn),
                 orchestrator.arn.apply(lambda arn: iam.invoke_statement([arn], sid="HandOver")),
                 pulumi.Output.from_input(args.bot_alias_arn).apply(
                     lambda arn: iam.statement(["lex:RecognizeText"], [arn], sid="ClassifyIntent")
@@ -217,7 +243,31 @@ class PartnerApi(pulumi.ComponentResource):
             statements=pulumi.Output.all(table("status")),
             parent=self,
         )
-        self.functions = {f.key: f for f in (intake, orchestrator, partner_response, status)}
+        verify_statements: list[pulumi.Input[dict]] = [
+            table("verify"),
+            *secret_statements(args.customer_key_parameter_arn, args.secrets_key_arn),
+        ]
+        if args.sms_mode is SmsMode.SNS:
+            verify_statements.append(iam.wildcard_statement(["sns:Publish"], sid="TextPhoneNumbers"))
+        verify = deploy_function(
+            name,
+            "verify",
+            defaults=args.defaults,
+            description="Texts a customer a one-time code and exchanges it for a customer token",
+            environment={
+                ENV["table_name"]: args.table_name,
+                ENV["allowed_origin"]: args.allowed_origin,
+                ENV["customer_key_parameter"]: args.customer_key_parameter,
+                ENV["code_texts_per_reservation"]: str(args.code_texts_per_reservation),
+                ENV["code_texts_per_address"]: str(args.code_texts_per_address),
+                ENV["sms_mode"]: args.sms_mode.value,
+                ENV["sms_region"]: args.sms_region,
+                **limits,
+            },
+            statements=pulumi.Output.all(*verify_statements),
+            parent=self,
+        )
+        self.functions = {f.key: f for f in (intake, orchestrator, partner_response, status, verify)}
 
         api = aws.apigatewayv2.Api(
             f"{name}-api",
@@ -226,7 +276,7 @@ class PartnerApi(pulumi.ComponentResource):
             cors_configuration={
                 "allow_origins": [args.allowed_origin],
                 "allow_methods": ["GET", "POST", "OPTIONS"],
-                "allow_headers": ["content-type"],
+                "allow_headers": ["content-type", "authorization"],
                 "max_age": CORS_MAX_AGE_SECONDS,
             },
             opts=child,

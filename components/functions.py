@@ -28,6 +28,7 @@ FUNCTION_KEYS: Final = (
     "failure",
     "notification",
     "sweeper",
+    "verify",
 )
 
 # Retries for asynchronous invokes, from the seed's retry policy. `orchestrator` is invoked asynchronously
@@ -43,6 +44,7 @@ ASYNC_RETRIES: Final[dict[str, int]] = {
     "failure": 2,  # the last chance to end an abandoned request: a throttled write must not lose it
     "notification": 0,  # falls back to the built-in template instead
     "sweeper": 0,  # the next scheduled sweep is the retry
+    "verify": 0,  # a customer waits for the answer; a retried code text would cost twice
 }
 
 RUNTIME: Final = "python3.13"

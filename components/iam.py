@@ -37,6 +37,7 @@ QUERY: Final = "dynamodb:Query"
 PUT: Final = "dynamodb:PutItem"
 UPDATE: Final = "dynamodb:UpdateItem"
 DELETE: Final = "dynamodb:DeleteItem"
+BATCH_GET: Final = "dynamodb:BatchGetItem"
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,11 @@ class TableAccess:
 # item, so its `Put`/`Update`/`Delete` parts need PutItem/UpdateItem/DeleteItem (only the SMS sender
 # deletes: a resent link replaces the unsent one; no function condition-checks an item). A refused write
 # that hands back the item (`ReturnValuesOnConditionCheckFailure`) reads it, so every writer may GetItem.
-# The orchestrator queries GSI1 (the reservation lookup); the sweeper queries GSI2 (requests by status).
+# The orchestrator and `verify` query GSI1 (the reservation lookup); the sweeper queries GSI2 (requests by
+# status). `verify` deletes a one-time code as it is used; intake reads the open-question marker and the SMS
+# budget in one batch.
 TABLE_ACCESS: Final[dict[str, TableAccess]] = {
-    "intake": TableAccess((GET, PUT, UPDATE)),
+    "intake": TableAccess((GET, BATCH_GET, PUT, UPDATE)),
     "orchestrator": TableAccess((GET, QUERY, PUT, UPDATE), indexes=("GSI1",)),
     "sms_sender": TableAccess((GET, PUT, UPDATE, DELETE)),
     "partner_response": TableAccess((GET, PUT, UPDATE)),
@@ -63,6 +66,7 @@ TABLE_ACCESS: Final[dict[str, TableAccess]] = {
     "notification": TableAccess((GET, UPDATE)),
     # Finds open requests by status and age (GSI2), then ends them like the workflow's handlers do.
     "sweeper": TableAccess((GET, QUERY, PUT, UPDATE), indexes=("GSI2",)),
+    "verify": TableAccess((GET, QUERY, PUT, UPDATE, DELETE), indexes=("GSI1",)),
 }
 XRAY: Final = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 STATE_MACHINE_XRAY: Final = (*XRAY, "xray:GetSamplingRules", "xray:GetSamplingTargets")

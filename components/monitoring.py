@@ -35,6 +35,8 @@ class MetricNames:
     notification_model: str = "NotificationFromModel"
     notification_template: str = "NotificationFromTemplate"
     stuck_request_ended: str = "StuckRequestEnded"
+    sms_budget_exhausted: str = "SmsBudgetExhausted"
+    partner_text_cap: str = "PartnerTextCapReached"
 
 
 METRICS: Final = MetricNames()
@@ -58,6 +60,10 @@ class AlarmThresholds:
     """Throttled reads and writes on the table in 5 minutes."""
     stuck_requests: int = 1
     """Requests the sweeper had to end in 5 minutes: any is a bug to look at."""
+    sms_budget: int = 1
+    """Texts or requests refused in 5 minutes because the day's SMS budget is spent."""
+    sms_spend_share: float = 0.8
+    """Share of the monthly SMS spend limit (`AWS/SNS SMSMonthToDateSpentUSD`) that wakes a person."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +82,11 @@ class MonitoringArgs:
     """The region everything above lives in (the dashboard's metrics and its console URL)."""
     alarm_email: pulumi.Input[str] | None = None
     """Where alarms go; without it the topic has no subscriber until someone subscribes."""
+    sms_region: str | None = None
+    """Where SNS sends texts (and reports `SMSMonthToDateSpentUSD`); with `sms_monthly_spend_limit`, the spend
+    alarm lives there, with a topic of its own (an alarm notifies topics of its own region only)."""
+    sms_monthly_spend_limit: float | None = None
+    """The account's monthly SMS spend limit in USD (stack setting `smsMonthlySpendLimit`)."""
     namespace: str = NAMESPACE
     """The handlers' metric namespace."""
     metrics: MetricNames = METRICS
@@ -150,7 +161,12 @@ def _widgets(values: Resolved) -> list[dict[str, Any]]:
         ),
         _widget(
             "SMS sent and failed",
-            [_custom(ns, m.sms_sent, "sent"), _custom(ns, m.sms_failed, "failed", color="#d62728")],
+            [
+                _custom(ns, m.sms_sent, "sent"),
+                _custom(ns, m.sms_failed, "failed", color="#d62728"),
+                _custom(ns, m.sms_budget_exhausted, "refused: daily budget", color="#ff7f0e"),
+                _custom(ns, m.partner_text_cap, "refused: partner cap", color="#9467bd"),
+            ],
             region=region,
         ),
         _widget(
@@ -341,6 +357,39 @@ class _Alarms:
         )
         self._alarm(role, description, threshold, metric_queries=queries)
 
+    def _sms_spend(self, region: str, threshold: float) -> None:
+        """The month's SMS spend nears the account's limit, after which SNS silently stops texting."""
+        topic = aws.sns.Topic(f"{self.name}-sms-alarms", region=region, opts=self.opts)
+        if self.args.alarm_email is not None:
+            aws.sns.TopicSubscription(
+                f"{self.name}-sms-alarms-email",
+                region=region,
+                topic=topic.arn,
+                protocol="email",
+                endpoint=self.args.alarm_email,
+                opts=self.opts,
+            )
+        aws.cloudwatch.MetricAlarm(
+            f"{self.name}-sms-spend",
+            region=region,
+            alarm_description=(
+                f"This month's SMS spend reached {threshold:.2f} USD, "
+                f"{self.args.thresholds.sms_spend_share:.0%} of the account's limit: "
+                "past the limit SNS sends nothing at all."
+            ),
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            threshold=threshold,
+            evaluation_periods=1,
+            namespace="AWS/SNS",
+            metric_name="SMSMonthToDateSpentUSD",
+            statistic="Maximum",
+            period=PERIOD,
+            treat_missing_data="notBreaching",
+            alarm_actions=[topic.arn],
+            ok_actions=[topic.arn],
+            opts=self.opts,
+        )
+
     def create(self) -> None:
         args, limits = self.args, self.args.thresholds
         sfn = {"StateMachineArn": args.state_machine_arn}
@@ -404,6 +453,18 @@ class _Alarms:
             statistic="Sum",
             period=PERIOD,
         )
+        self._alarm(
+            "sms-budget",
+            "The stack's daily SMS budget is spent: no partner or customer is texted until the next UTC day.",
+            limits.sms_budget,
+            namespace=args.namespace,
+            metric_name=args.metrics.sms_budget_exhausted,
+            dimensions={"service": SERVICE},
+            statistic="Sum",
+            period=PERIOD,
+        )
+        if args.sms_region is not None and args.sms_monthly_spend_limit is not None:
+            self._sms_spend(args.sms_region, args.sms_monthly_spend_limit * limits.sms_spend_share)
         table = {"TableName": args.table_name}
         self._sum_of(
             "dynamodb-throttles",

@@ -24,7 +24,7 @@ import pulumi_aws as aws
 from handlers.models.keyring import initial_document, new_secret
 
 # Secret -> the last part of its parameter name (`<prefix>/<name>`).
-SECRETS: Final = {"link": "link-signing-key"}
+SECRETS: Final = {"link": "link-signing-key", "customer": "customer-token-key"}
 KEY_DELETION_WINDOW_DAYS: Final = 7
 # Raising it writes a fresh first keyring over the live one (every sent link breaks): rotate instead.
 INITIAL_VALUE_VERSION: Final = 1
@@ -73,7 +73,7 @@ class StackSecrets(pulumi.ComponentResource):
             parameter = aws.ssm.Parameter(
                 f"{name}-{secret}",
                 name=parameter_name(args.parameter_prefix, secret),
-                description=f"partner-confirm {SECRETS[secret]} keyring (python -m ops rotate-link-key)",
+                description=f"partner-confirm {SECRETS[secret]} keyring",
                 type="SecureString",
                 key_id=key.arn,
                 value_wo=pulumi.Output.secret(first_keyring()),

@@ -3,7 +3,8 @@ runtime loads the same rows, so a demo on AWS and on this machine starts from th
 
 The seed's assumption is that reservations already exist in the table; these stand in for that import.
 Phones are E.164 (+82). On AWS the SMS sandbox only texts verified numbers: `seedPartnerPhone` replaces every
-partner phone with yours.
+partner phone with yours, and `seedCustomerPhone` every customer phone (the verification code goes there).
+`demoReservations` adds that many generated reservations for load tests.
 """
 
 from __future__ import annotations
@@ -102,11 +103,40 @@ RESERVATIONS: Final[tuple[SeedReservation, ...]] = (
 )
 
 
-def reservations(partner_phone: str | None = None) -> tuple[SeedReservation, ...]:
-    """The demo rows; with `partner_phone`, every partner is reached at that (verified) number."""
-    if partner_phone is None:
-        return RESERVATIONS
-    return tuple(replace(row, partner_phone=partner_phone) for row in RESERVATIONS)
+_SERVICES: Final = ("숙박", "렌터카", "식당 예약", "투어·액티비티", "스파·웰니스")
+
+
+def generated(count: int) -> tuple[SeedReservation, ...]:
+    """`count` extra reservations for load tests (`DEMO_RESERVATIONS=N make local`): each with its own
+    customer phone (010-5xxx-xxxx) and its own partner (010-7xxx-xxxx), so one open question per
+    reservation and the per-partner text cap never make two load-test customers wait for each other."""
+    return tuple(
+        SeedReservation(
+            reservation_number=f"RSV-LOAD-{index:04d}",
+            customer_id=f"C-L{index:04d}",
+            customer_name=f"부하 고객 {index}",
+            customer_phone=f"+82105{index:07d}",
+            partner_id=f"P-LOAD-{index:04d}",
+            partner_name=f"부하 파트너 {index}",
+            partner_phone=f"+82107{index:07d}",
+            service_type=_SERVICES[index % len(_SERVICES)],
+            reservation_date="2026-12-20T12:00:00+09:00",
+        )
+        for index in range(1, count + 1)
+    )
+
+
+def reservations(
+    partner_phone: str | None = None, customer_phone: str | None = None, extra: int = 0
+) -> tuple[SeedReservation, ...]:
+    """The demo rows and `extra` generated ones; with `partner_phone` / `customer_phone`, every partner /
+    customer is reached at that (SMS-sandbox verified) number."""
+    rows = RESERVATIONS + generated(extra)
+    if partner_phone is not None:
+        rows = tuple(replace(row, partner_phone=partner_phone) for row in rows)
+    if customer_phone is not None:
+        rows = tuple(replace(row, customer_phone=customer_phone) for row in rows)
+    return rows
 
 
 def item(row: SeedReservation) -> dict[str, str | int]:

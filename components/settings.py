@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic.alias_generators import to_camel
 
 from handlers.models.messages import MAX_BRAND_CHARS
-from handlers.settings import Notifier, SmsMode
+from handlers.settings import CustomerVerification, Notifier, SmsMode
 
 # The retention values CloudWatch Logs accepts (PutRetentionPolicy).
 RETENTION_DAYS = frozenset(
@@ -95,6 +95,15 @@ class StackSettings(_Settings):
     ] = None
     seed_demo_data: bool = False
     seed_partner_phone: E164 | None = None
+    seed_customer_phone: E164 | None = Field(
+        default=None, description="every demo customer's phone (the SMS sandbox texts verified numbers only)"
+    )
+    demo_reservations: int = Field(default=0, ge=0, le=1000, description="extra generated demo reservations")
+    customer_verification: CustomerVerification = CustomerVerification.SMS
+    code_texts_per_reservation: int = Field(default=3, ge=1, description="code texts per reservation, 10 min")
+    code_texts_per_address: int = Field(default=10, ge=1, description="code texts per address, 10 minutes")
+    partner_texts_per_hour: int = Field(default=20, ge=1)
+    sms_daily_budget_parts: int = Field(default=45, ge=0, description="SMS parts per UTC day, all kinds")
     deletion_protection: bool = False
     api_throttle: ApiThrottle = ApiThrottle()
     brand_name: BrandName = "예약확인"

@@ -75,10 +75,15 @@ def site_files(site_dir: Path) -> dict[str, Path]:
     return files
 
 
-def config_js(api_url: str, brand_name: str, support_phone: str) -> str:
+def config_js(api_url: str, brand_name: str, support_phone: str, customer_verification: str = "sms") -> str:
     """`site/config.js` as the pages read it (docs/contracts.md, "Site")."""
     config = json.dumps(
-        {"apiBaseUrl": api_url.rstrip("/"), "brandName": brand_name, "supportPhone": support_phone},
+        {
+            "apiBaseUrl": api_url.rstrip("/"),
+            "brandName": brand_name,
+            "supportPhone": support_phone,
+            "customerVerification": customer_verification,
+        },
         ensure_ascii=False,
     )
     return f"window.PARTNER_CONFIRM_CONFIG = {config};\n"
@@ -123,6 +128,8 @@ class StaticSiteArgs:
     """The number the pages tell people to call (`config.js`)."""
     force_destroy: bool = True
     """Let `pulumi destroy` empty the bucket (off when the stack is deletion-protected)."""
+    customer_verification: str = "sms"
+    """Whether the customer page asks for a texted code before a question (`sms` | `off`)."""
 
 
 class StaticSite(pulumi.ComponentResource):
@@ -290,7 +297,7 @@ class StaticSite(pulumi.ComponentResource):
             bucket=bucket.id,
             key=CONFIG_JS,
             content=pulumi.Output.from_input(args.api_url).apply(
-                lambda url: config_js(url, args.brand_name, args.support_phone)
+                lambda url: config_js(url, args.brand_name, args.support_phone, args.customer_verification)
             ),
             content_type=CONTENT_TYPES[".js"],
             cache_control=cache_control(CONFIG_JS),

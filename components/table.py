@@ -19,6 +19,10 @@ class ConfirmationTableArgs:
     """Load the demo reservations of `components/seed_data.py`."""
     seed_partner_phone: str | None = None
     """Reach every demo partner at this (SMS-sandbox verified) number."""
+    seed_customer_phone: str | None = None
+    """Reach every demo customer (their verification codes) at this verified number."""
+    demo_reservations: int = 0
+    """Generated reservations on top of the demo ones, each with its own customer and partner."""
 
 
 def attribute_definitions() -> list[aws.dynamodb.TableAttributeArgsDict]:
@@ -68,7 +72,9 @@ class ConfirmationTable(pulumi.ComponentResource):
             opts=child,
         )
         if args.seed_demo_data:
-            for row in seed_data.reservations(args.seed_partner_phone):
+            for row in seed_data.reservations(
+                args.seed_partner_phone, args.seed_customer_phone, args.demo_reservations
+            ):
                 aws.dynamodb.TableItem(
                     f"{name}-seed-{row.reservation_number}",
                     table_name=table.name,

@@ -42,6 +42,10 @@ class CallbackWorkflowArgs:
     """This stack manages the account-wide SMS preferences (one stack per account)."""
     sms_monthly_spend_limit: int
     """USD per month, within the account's SMS quota."""
+    partner_texts_per_hour: int = 20
+    """Texts one partner may get in any hour; past it the request fails without a text."""
+    sms_daily_budget_parts: int = 45
+    """SMS parts the stack may send per UTC day, all kinds (checked before each send)."""
     notifier: Notifier
     """`bedrock` writes the message with the model; `template` uses the built-in text."""
     bedrock_model_id: str
@@ -103,6 +107,8 @@ class CallbackWorkflow(pulumi.ComponentResource):
                 ENV["sms_mode"]: args.sms_mode.value,
                 ENV["sms_region"]: args.sms_region,
                 ENV["brand_name"]: args.brand_name,
+                ENV["partner_texts_per_hour"]: str(args.partner_texts_per_hour),
+                ENV["sms_daily_budget_parts"]: str(args.sms_daily_budget_parts),
             },
             statements=pulumi.Output.all(*sms_statements),
             parent=self,

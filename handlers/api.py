@@ -35,6 +35,11 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.RequestNotFoundError: (404, "NOT_FOUND"),
     errors.RateLimitedError: (429, "RATE_LIMITED"),
     errors.UnavailableError: (503, "UNAVAILABLE"),  # the store's retries are spent (issue 11)
+    # Customer verification and limits (issue 10); the 429s and 409 have their own handlers below.
+    errors.VerificationRequiredError: (401, "VERIFICATION_REQUIRED"),
+    errors.CodeInvalidError: (401, "CODE_INVALID"),
+    errors.SmsBudgetError: (503, "SMS_BUDGET"),
+    errors.UnsupportedMediaTypeError: (415, "UNSUPPORTED_MEDIA_TYPE"),
 }
 _THROTTLING = frozenset(
     {
@@ -65,11 +70,21 @@ class BadRequestError(Exception):
         self.field = field
 
 
-def error_response(status: int, code: str, message: str | None = None, field: str | None = None) -> Response:
+def error_response(
+    status: int,
+    code: str,
+    message: str | None = None,
+    field: str | None = None,
+    *,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body = {**error_body(code, message or ERROR_MESSAGES[code], field), **(extra or {})}
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(error_body(code, message or ERROR_MESSAGES[code], field), ensure_ascii=False),
+        body=json.dumps(body, ensure_ascii=False),
+        headers=headers,
     )
 
 
@@ -82,6 +97,10 @@ def json_response(status: int, body: BaseModel) -> Response:
 
 
 def parse_body(app: APIGatewayHttpResolver, model: type[Model]) -> Model:
+    # Only JSON is read as JSON: a cross-site `text/plain` form post needs no preflight, so it is refused.
+    content_type = str((app.current_event.headers or {}).get("content-type") or "")
+    if content_type.split(";", 1)[0].strip().lower() != "application/json":
+        raise errors.UnsupportedMediaTypeError(content_type[:60])
     raw = _body_bytes(app.current_event.body or "", bool(app.current_event.is_base64_encoded))
     if len(raw) > MAX_BODY_BYTES:
         raise BadRequestError(TOO_LARGE)
@@ -144,6 +163,21 @@ def build(allowed_origin: str | None) -> APIGatewayHttpResolver:
     for exc_class, (status, code) in DOMAIN_ERRORS.items():
         app.exception_handler(exc_class)(_domain_handler(status, code))
 
+    @app.exception_handler(errors.RateLimitedError)
+    def _limited(exc: errors.RateLimitedError) -> Response:
+        logger().info("request refused", extra={"error": "RATE_LIMITED"})
+        return error_response(429, "RATE_LIMITED", headers={"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(errors.CodeLockedError)
+    def _locked(exc: errors.CodeLockedError) -> Response:
+        logger().info("request refused", extra={"error": "CODE_LOCKED"})
+        return error_response(429, "CODE_LOCKED", headers={"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(errors.RequestOpenError)
+    def _open(exc: errors.RequestOpenError) -> Response:
+        logger().info("request refused", extra={"error": "REQUEST_OPEN"})
+        return error_response(409, "REQUEST_OPEN", extra={"requestId": exc.request_id})
+
     @app.not_found
     def _no_route(exc: NotFoundError) -> Response:
         return error_response(404, "NOT_FOUND")
@@ -198,6 +232,13 @@ def _domain_handler(status: int, code: str) -> Any:
 
 def source_ip(app: APIGatewayHttpResolver) -> str:
     return str(app.current_event.request_context.http.source_ip or "unknown")
+
+
+def bearer_token(app: APIGatewayHttpResolver) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if there is one."""
+    header = str((app.current_event.headers or {}).get("authorization") or "")
+    scheme, _, token = header.strip().partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def path_param(app: APIGatewayHttpResolver, name: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import api, wiring
+from handlers import api, clock, wiring
 from handlers.adapters.classifier import (
     BedrockTieBreak,
     LexClassifier,
@@ -16,8 +16,9 @@ from handlers.clients import client, intent_tie_break_client
 from handlers.models.chat import ChatRequest
 from handlers.observability import instrumented
 from handlers.resolver import APIGatewayHttpResolver, Response
-from handlers.settings import IntentClassifier, Settings, get_settings
+from handlers.settings import CustomerVerification, IntentClassifier, Settings, get_settings
 from handlers.usecases.intake import Classifier, submit
+from handlers.usecases.limits import ADDRESS_WINDOW_SECONDS, check_address, check_customer_token
 
 
 def _classifier(settings: Settings) -> Classifier:
@@ -42,16 +43,33 @@ def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
 
     @app.post("/chat")
     def chat() -> Response:
-        body = api.parse_body(app, ChatRequest)
         settings = get_settings()
+        guards = wiring.guards(settings)
+        # Cheap checks first, and all of them before the classifier (Lex bills every call).
+        check_address(
+            guards,
+            "address",
+            api.source_ip(app),
+            settings.rate_limit_per_minute,
+            ADDRESS_WINDOW_SECONDS,
+            clock.now(),
+        )
+        body = api.parse_body(app, ChatRequest)
+        if settings.customer_verification is CustomerVerification.SMS:
+            check_customer_token(
+                wiring.customer_keys(settings),
+                api.bearer_token(app),
+                body.reservationNumber,
+                body.customerPhone,
+                clock.now(),
+            )
         accepted = submit(
             body,
-            api.source_ip(app),
             store=wiring.store(settings),
             classifier=_classifier(settings),
             hand_over=AsyncInvoker(client("lambda", settings), settings.require("orchestrator_function")),
-            rate_limit_per_minute=settings.rate_limit_per_minute,
             support_phone=settings.support_phone,
+            sms_daily_budget_parts=settings.sms_daily_budget_parts,
         )
         return api.json_response(202, accepted)
 

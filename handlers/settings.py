@@ -28,6 +28,11 @@ class IntentClassifier(StrEnum):
     LOCAL = "local"  # no Lex emulator exists: classify from the bot's own sample utterances
 
 
+class CustomerVerification(StrEnum):
+    SMS = "sms"  # a one-time code texted to the reservation's phone; `/chat` needs the customer token
+    OFF = "off"  # for integrators who verify customers elsewhere: `/chat` takes no token
+
+
 class Notifier(StrEnum):
     BEDROCK = "bedrock"
     TEMPLATE = "template"  # built-in Korean templates only
@@ -62,6 +67,13 @@ ENV = {
     # issue 11: the sweeper's margin past the partner wait, and how long request data is kept (TTL).
     "sweep_margin_seconds": "SWEEP_MARGIN_SECONDS",
     "retention_days": "RETENTION_DAYS",
+    # Customer verification and the limits on what one person can cost (issue 10).
+    "customer_verification": "CUSTOMER_VERIFICATION",
+    "customer_key_parameter": "CUSTOMER_KEY_PARAMETER",
+    "code_texts_per_reservation": "CODE_TEXTS_PER_RESERVATION",
+    "code_texts_per_address": "CODE_TEXTS_PER_ADDRESS",
+    "partner_texts_per_hour": "PARTNER_TEXTS_PER_HOUR",
+    "sms_daily_budget_parts": "SMS_DAILY_BUDGET_PARTS",
 }
 
 
@@ -90,6 +102,13 @@ class Settings(BaseModel):
     support_phone: str | None = None  # customers are told to call it when nobody answered
     sweep_margin_seconds: int = Field(default=120, ge=1, le=3600)
     retention_days: int = Field(default=90, ge=1, le=3650)
+    # Off unless the deployment says so: the components always set it (stack setting, `sms` by default).
+    customer_verification: CustomerVerification = CustomerVerification.OFF
+    customer_key_parameter: str | None = None  # the SecureString keyring of customer tokens and codes
+    code_texts_per_reservation: int = Field(default=3, ge=1)
+    code_texts_per_address: int = Field(default=10, ge=1)
+    partner_texts_per_hour: int = Field(default=20, ge=1)
+    sms_daily_budget_parts: int = Field(default=45, ge=0)
 
     def require(self, field: str) -> Any:
         """The value of a setting this function cannot work without."""

@@ -8,10 +8,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from handlers import wiring
-from handlers.adapters.sms import LogSms, SmsSender, SnsSms
-from handlers.clients import client
-from handlers.observability import instrumented, logger
-from handlers.settings import Settings, SmsMode, get_settings
+from handlers.observability import instrumented
+from handlers.settings import get_settings
 from handlers.usecases.send_sms import notify_partner
 
 
@@ -23,12 +21,6 @@ class NotifyPartnerEvent(BaseModel):
     waitStartedAt: datetime | None = None  # `$$.State.EnteredTime`: the wait's start
 
 
-def _sms(settings: Settings) -> SmsSender:
-    if settings.sms_mode is SmsMode.LOG:
-        return LogSms(logger())
-    return SnsSms(client("sns", settings, region=settings.sms_region))
-
-
 @instrumented(correlation_id_path="requestId")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     task = NotifyPartnerEvent.model_validate(event)
@@ -37,7 +29,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         task.requestId,
         task.taskToken,
         store=wiring.store(settings),
-        sms=_sms(settings),
+        sms=wiring.sms(settings),
         channel=settings.sms_mode.value,
         signing_key=wiring.signing_key(settings),
         link_base_url=settings.require("link_base_url"),
@@ -45,4 +37,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         remaining_ms=context.get_remaining_time_in_millis(),
         wait_started_at=task.waitStartedAt.timestamp() if task.waitStartedAt else None,
         brand_name=settings.brand_name,
+        guards=wiring.guards(settings),
+        partner_texts_per_hour=settings.partner_texts_per_hour,
+        sms_daily_budget_parts=settings.sms_daily_budget_parts,
     )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from handlers import clock
 from handlers.adapters.secrets import Secrets
+from handlers.adapters.sms import LogSms, SmsSender, SnsSms
 from handlers.clients import client, parameters
 from handlers.models.keyring import Keyring
-from handlers.settings import Settings
+from handlers.observability import logger
+from handlers.settings import Settings, SmsMode
+from handlers.store.guards import Guards
 from handlers.store.table import Store
 
 
@@ -28,3 +31,22 @@ def signing_key(settings: Settings) -> bytes:
 def link_keys(settings: Settings) -> tuple[bytes, ...]:
     """Every key a partner link may still carry (the previous one for a while after a rotation)."""
     return _link_keyring(settings).verification_keys(int(clock.now()))
+
+
+def guards(settings: Settings) -> Guards:
+    return Guards(client("dynamodb", settings), settings.require("table_name"))
+
+
+def customer_keys(settings: Settings) -> tuple[bytes, ...]:
+    """The customer-token keyring: the key that signs first, then every key a token or code may carry."""
+    ring = Secrets(parameters(settings)).keyring(settings.require("customer_key_parameter"))
+    now = int(clock.now())
+    signing = ring.signing_key(now)
+    return (signing, *(key for key in ring.verification_keys(now) if key != signing))
+
+
+def sms(settings: Settings) -> SmsSender:
+    """SNS in the SMS region, or the log (`smsMode: log`)."""
+    if settings.sms_mode is SmsMode.LOG:
+        return LogSms(logger())
+    return SnsSms(client("sns", settings, region=settings.sms_region))

@@ -2,7 +2,9 @@
 
 Environment: PORT (default 8000), PARTNER_WAIT_SECONDS and SWEEP_MARGIN_SECONDS (default: the stack's
 settings), SWEEP_SECONDS (how often the declared schedules run here; default 30), LOG_FORMAT (`json`, the
-default, prints log lines as CloudWatch receives them; `pretty` prints one readable line per event).
+default, prints log lines as CloudWatch receives them; `pretty` prints one readable line per event),
+DEMO_RESERVATIONS (extra generated demo reservations, each with its own customer phone, for load tests;
+default 0). `--config name=value` overrides any other stack setting, as `pulumi config set` would.
 """
 
 from __future__ import annotations
@@ -88,6 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--project", type=Path, default=PROJECT_DIR, help="the Pulumi project (default: this one)"
     )
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a stack setting for this run (e.g. smsDailyBudgetParts=5); repeatable",
+    )
     args = parser.parse_args(argv)
     log_format = os.environ.get("LOG_FORMAT", "json").strip().lower() or "json"
     if log_format not in FORMATS:
@@ -95,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if log_format == "pretty":
         sys.stdout = PrettyLines(sys.stdout)
+    try:
+        settings = _config_overrides(args.config)
+    except ValueError as exc:
+        parser.error(str(exc))
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("local").setLevel(logging.INFO)
@@ -161,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
             overrides["partnerWaitSeconds"] = wait
         if margin:
             overrides["sweepMarginSeconds"] = margin
+        demo_reservations = os.environ.get("DEMO_RESERVATIONS")
+        if demo_reservations:
+            overrides["demoReservations"] = demo_reservations
+        overrides.update(settings)
         deployment = deploy(
             args.project.resolve(),
             stack=args.stack,
@@ -247,6 +264,16 @@ def _stopped_late(out: Any) -> None:
     os._exit(0)
 
 
+def _config_overrides(pairs: list[str]) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for pair in pairs:
+        name, separator, value = pair.partition("=")
+        if not separator or not name.strip():
+            raise ValueError(f"--config takes NAME=VALUE, not {pair!r}")
+        overrides[name.strip()] = value
+    return overrides
+
+
 def _listen(port: int) -> socket.socket:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
@@ -311,6 +338,12 @@ def _print_ready(base_url: str, deployment: Any, elapsed: float) -> None:
             f"    {reservation.get('reservationNumber')} / {display_phone(phone)}"
             f"   ({reservation.get('partnerName', '')}, {reservation.get('serviceType', '')})"
         )
+    verifies = any(f.environment.get("CUSTOMER_VERIFICATION") == "sms" for f in functions)
+    if verifies:
+        lines.append("  customers verify their phone first: the 6-digit code arrives in the SMS outbox")
+    extra = sum(1 for r in deployment.reservations() if str(r["reservationNumber"]).startswith("RSV-LOAD-"))
+    if extra > 0:
+        lines.append(f"  and {extra} generated reservations RSV-LOAD-0001... (DEMO_RESERVATIONS)")
     lines += [
         f"  partners have {wait} s to answer (PARTNER_WAIT_SECONDS=... to change)",
         "  intents come from the local classifier and notifications from the built-in templates",

@@ -80,7 +80,9 @@ class LocalSystem:
 
     def _dispatch(self, request: Request) -> Response:
         path, method = request.path, request.method
-        signed = "Authorization" in request.headers or any(k in request.args for k in _SIGNED_QUERY)
+        # AWS SigV4 requests go to the emulator; `Authorization: Bearer` (the customer token) is the API's.
+        authorization = request.headers.get("Authorization", "")
+        signed = authorization.startswith("AWS4-") or any(k in request.args for k in _SIGNED_QUERY)
         localhost = _LOCALHOST.match(request.host)
         if localhost and not signed and method in ("GET", "HEAD"):
             # The pages' CSP and config.js name http://127.0.0.1:<port>; under `localhost` every API

@@ -28,6 +28,7 @@ _LINK = re.compile(r"(?P<base>https?://[^\s/]+)/r/(?P<token>[A-Za-z0-9_-]+)")
 # one there is, so the profile stays stable and its cost counts the worst case.
 _DEADLINE = re.compile(r"(?:오전|오후) \d{1,2}:\d{2}까지")
 LONGEST_DEADLINE = "오후 12:00까지"
+_CODE = re.compile(r"인증번호 ([0-9]{6})")
 
 
 class FlowError(OpsError):
@@ -62,8 +63,9 @@ class Recorder:
             raise FlowError(f"GET {path} answered {answer.status_code}: {answer.text[:200]}")
         return answer.json()
 
-    def _post(self, path: str, body: dict[str, Any]) -> Any:
-        answer = self.http.post(self.base_url + path, json=body, timeout=10)
+    def _post(self, path: str, body: dict[str, Any], token: str | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        answer = self.http.post(self.base_url + path, json=body, headers=headers, timeout=10)
         if answer.status_code >= 300:
             raise FlowError(f"POST {path} answered {answer.status_code}: {answer.text[:200]}")
         return answer.json()
@@ -101,20 +103,44 @@ class Recorder:
 
     # -- the flow --------------------------------------------------------------------------------------
 
-    def start_request(self, message: str) -> tuple[str, str]:
-        """Ask about the first seeded reservation; return the request id and the SMS the partner gets."""
-        reservation = self._get("/_local/reservations")[0]
+    def start_request(self, message: str, index: int = 0) -> tuple[str, list[str]]:
+        """A customer of the seeded reservation `index` from the end (one question per reservation waits at
+        a time, and people trying the runtime start from the first) verifies their phone when the stack
+        verifies, and asks; return the request id and the texts the flow sent (the code, then the link)."""
+        reservation = self._get("/_local/reservations")[-1 - index]
+        pair = {
+            "customerPhone": reservation["customerPhone"],
+            "reservationNumber": reservation["reservationNumber"],
+        }
         texts_before = len(self._get("/_local/sms"))
-        created = self._post(
-            "/api/chat",
-            {
-                "customerPhone": reservation["customerPhone"],
-                "reservationNumber": reservation["reservationNumber"],
-                "message": message,
-            },
+        token = None
+        if self._verifies():
+            self._post("/api/verify", pair)
+            code = self._until(
+                "the verification code",
+                lambda: next(
+                    (
+                        found
+                        for text in self._get("/_local/sms")[texts_before:]
+                        if text["to"] == pair["customerPhone"] and (found := _CODE.search(str(text["body"])))
+                    ),
+                    None,
+                ),
+            )
+            token = self._post("/api/verify/confirm", {**pair, "code": code.group(1)})["customerToken"]
+        created = self._post("/api/chat", {**pair, "message": message}, token)
+        texts = self._until(
+            "the partner's SMS",
+            lambda: [t for t in self._get("/_local/sms")[texts_before:] if _LINK.search(str(t["body"]))],
         )
-        texts = self._until("the partner's SMS", lambda: self._get("/_local/sms")[texts_before:])
-        return str(created["requestId"]), str(texts[0]["body"])
+        sent = [str(t["body"]) for t in self._get("/_local/sms")[texts_before:]]
+        del texts  # waited for: the link is among `sent`
+        return str(created["requestId"]), sent
+
+    def _verifies(self) -> bool:
+        """Whether the deployed customer page asks for a code (its generated config says so)."""
+        answer = self.http.get(self.base_url + "/config.js", timeout=10)
+        return '"customerVerification": "off"' not in answer.text
 
     def _notified(self, request_id: str) -> dict[str, Any]:
         def written() -> Any:
@@ -156,15 +182,15 @@ class Recorder:
 
     def answered(self) -> tuple[Scenario, str]:
         self.reset()
-        request_id, body = self.start_request("예약 시간을 오후 3시로 바꾸고 싶어요")
-        token = _token(body)
+        request_id, bodies = self.start_request("예약 시간을 오후 3시로 바꾸고 싶어요")
+        token = _token(bodies[-1])
         self._check_wait(token)
         self._get(f"/api/confirm/{token}")
         self._post("/api/respond", {"token": token, "response": "accept"})
         view = self._notified(request_id)
         if view.get("status") != "Responded":
             raise FlowError(f"the answered request ended {view.get('status')}")
-        return self._scenario(self._settled(), view, [body], request_id), request_id
+        return self._scenario(self._settled(), view, bodies, request_id), request_id
 
     def _check_wait(self, token: str) -> None:
         """Refuse early (before the unanswered flow) when the partner wait would outlast the recording."""
@@ -177,11 +203,12 @@ class Recorder:
 
     def timed_out(self) -> Scenario:
         self.reset()
-        request_id, body = self.start_request("추가 서비스를 요청하고 싶어요")
+        # Another reservation: its customer verifies too, so both flows cost what a first question costs.
+        request_id, bodies = self.start_request("추가 서비스를 요청하고 싶어요", index=1)
         view = self._notified(request_id)
         if view.get("status") != "Timeout":
             raise FlowError(f"the unanswered request ended {view.get('status')}")
-        return self._scenario(self._settled(), view, [body], request_id)
+        return self._scenario(self._settled(), view, bodies, request_id)
 
     def status_read(self, request_id: str) -> Scenario:
         self.reset()
@@ -198,9 +225,10 @@ def _token(body: str) -> str:
 
 
 def placeholder_link(body: str) -> str:
-    """The SMS with the local origin as `{linkBase}`, the token as x's of the same length and the deadline
-    as the longest one."""
+    """The SMS with the local origin as `{linkBase}`, the token as x's of the same length, the deadline
+    as the longest one and a verification code as 000000 (a recording does not depend on the run)."""
     body = _DEADLINE.sub(LONGEST_DEADLINE, body)
+    body = _CODE.sub("인증번호 000000", body)
     return _LINK.sub(lambda m: f"{LINK_BASE}/r/{'x' * len(m.group('token'))}", body)
 
 

@@ -10,9 +10,9 @@
   var brandName = String(config.brandName || "");
   var supportPhone = String(config.supportPhone || "");
 
-  // Resolves to {ok, status, data} or {ok: false, status, error, message, field}; never rejects, so
-  // callers handle every outcome in one place.
-  async function api(method, path, body) {
+  // Resolves to {ok, status, data} or {ok: false, status, error, message, field, data}; never rejects, so
+  // callers handle every outcome in one place. `bearer`: the customer token, sent as Authorization.
+  async function api(method, path, body, bearer) {
     var init = {
       method: method,
       headers: { Accept: "application/json" },
@@ -24,6 +24,7 @@
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
+    if (bearer) init.headers.Authorization = "Bearer " + bearer;
     var response;
     try {
       response = await fetch(apiBase + path, init);
@@ -44,6 +45,7 @@
       error: data.error || "HTTP_" + response.status,
       message: data.message || W.errors[response.status] || W.errors[500],
       field: data.field || null,
+      data: data,
     };
   }
 

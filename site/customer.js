@@ -157,13 +157,31 @@
       return;
     }
     saveDraft();
+    var body = questionBody();
+    // Phone verification (verify.js): without a live customer token the question is not sent.
+    var verification = PC.verification;
+    var token = null;
+    if (verification && verification.required) {
+      token = verification.token(body);
+      if (!token) return;
+    }
     setSending(true);
-    var result = await PC.api("POST", "/chat", questionBody());
+    var result = await PC.api("POST", "/chat", body, token);
     setSending(false);
-    if (result.ok && result.data && result.data.requestId) {
-      history.pushState(null, "", "?request=" + encodeURIComponent(result.data.requestId));
+    var opened = result.ok ? result.data && result.data.requestId : null;
+    // One open question per reservation: a second one (a double click, another tab) goes to the first.
+    if (!result.ok && result.error === "REQUEST_OPEN" && result.data && result.data.requestId) {
+      opened = result.data.requestId;
+    }
+    if (opened) {
+      history.pushState(null, "", "?request=" + encodeURIComponent(opened));
       route();
       el("track-title").focus();
+      if (!result.ok) announce(result.message);
+      return;
+    }
+    if (result.error === "VERIFICATION_REQUIRED" && verification) {
+      verification.refused(result.message);
       return;
     }
     if (result.status === 400 && FIELDS.indexOf(result.field) >= 0) {

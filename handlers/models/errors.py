@@ -28,7 +28,11 @@ class RequestNotFoundError(DomainError):
 
 
 class RateLimitedError(DomainError):
-    """Too many requests from one client in the current minute."""
+    """Too many requests from one client in the sliding window; `retry_after` seconds until one frees up."""
+
+    def __init__(self, message: str = "rate limit reached", retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
 
 
 class SmsDeliveryError(DomainError):
@@ -55,3 +59,42 @@ class InvalidInputError(DomainError):
 
 class UnavailableError(DomainError):
     """A store call kept failing with throttling, server or connection errors until its retries ran out."""
+
+
+# -- customer verification and limits (issue 10) ------------------------------------------------------
+
+
+class VerificationRequiredError(DomainError):
+    """`/chat` without a valid customer token for the body's reservation and phone."""
+
+
+class CodeInvalidError(DomainError):
+    """Wrong, expired or never-sent one-time code (one answer for all three)."""
+
+
+class CodeLockedError(DomainError):
+    """Five wrong tries: the code is dead; a new one must be requested."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("code locked")
+        self.retry_after = max(1, int(retry_after))
+
+
+class RequestOpenError(DomainError):
+    """The reservation already has a question waiting for its partner."""
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__("a request is open for this reservation")
+        self.request_id = request_id
+
+
+class SmsBudgetError(DomainError):
+    """The stack's daily SMS budget is spent: nothing more is texted today."""
+
+
+class PartnerTextCapError(DomainError):
+    """The partner got as many texts as the hourly cap allows."""
+
+
+class UnsupportedMediaTypeError(DomainError):
+    """A body sent as something other than `application/json`."""

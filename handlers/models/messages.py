@@ -35,6 +35,17 @@ ERROR_MESSAGES: Final[dict[str, str]] = {
     "RATE_LIMITED": "요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.",
     "INTERNAL": "일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.",
     "UNAVAILABLE": "서비스를 잠시 사용할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+    # Customer verification and limits (issue 10).
+    "VERIFICATION_REQUIRED": "휴대폰 인증이 필요합니다. 인증번호를 받아 입력한 뒤 다시 문의해 주세요.",
+    "CODE_INVALID": "인증번호가 맞지 않거나 유효 시간(5분)이 지났습니다. "
+    "문자로 받은 6자리 숫자를 확인해 주세요.",
+    "CODE_LOCKED": "인증번호를 5번 잘못 입력해 이 인증번호는 더 이상 쓸 수 없습니다. "
+    "인증번호를 새로 받아 주세요.",
+    "REQUEST_OPEN": "이 예약에는 파트너의 답변을 기다리는 문의가 이미 있습니다. "
+    "진행 중인 문의 화면으로 이동합니다.",
+    "SMS_BUDGET": "오늘 보낼 수 있는 문자를 모두 사용해 지금은 문의와 인증번호를 받을 수 없습니다. "
+    "내일 다시 시도하시거나 고객센터로 연락해 주세요.",
+    "UNSUPPORTED_MEDIA_TYPE": "요청 본문은 JSON(Content-Type: application/json)으로 보내야 합니다.",
 }
 
 FIELD_MESSAGES: Final[dict[str, str]] = {
@@ -44,9 +55,29 @@ FIELD_MESSAGES: Final[dict[str, str]] = {
     "customerId": "고객 ID는 64자 이하의 문자열이어야 합니다.",
     "token": "유효하지 않은 링크입니다.",
     "response": "응답은 수락(accept), 거절(reject), 대안 제시(alternative) 중 하나여야 합니다.",
+    "code": "인증번호는 문자로 받은 6자리 숫자입니다.",
     "alternativeTime": "대안 시간은 지금 이후 1년 이내의 날짜와 시간으로 입력해 주세요.",
     "note": "고객에게 남기는 말은 200자까지 보낼 수 있습니다. 줄여서 다시 보내 주세요.",
 }
+# Customer verification (issue 10).
+VERIFY_ACCEPTED: Final = (
+    "입력하신 예약번호와 연락처가 예약 정보와 맞으면 인증번호를 문자로 보냈습니다. 5분 안에 입력해 주세요."
+)
+PARTNER_TEXT_CAP: Final = (
+    "담당 파트너에게 최근 한 시간 동안 보낼 수 있는 문자를 모두 보내 이번 문의는 전달하지 못했습니다. "
+    "잠시 후 다시 문의하시거나 고객센터로 연락해 주세요."
+)
+SMS_BUDGET_SPENT: Final = (
+    "오늘 보낼 수 있는 문자를 모두 사용해 파트너에게 문의를 전달하지 못했습니다. "
+    "내일 다시 문의하시거나 고객센터로 연락해 주세요."
+)
+
+
+def code_sms_body(code: str) -> str:
+    """One Korean SMS part (at most 70 characters)."""
+    return f"[예약확인] 인증번호 {code}\n5분 안에 입력해 주세요. 다른 사람에게 알려 주지 마세요."
+
+
 MALFORMED_JSON: Final = "요청 본문이 올바른 JSON 형식이 아닙니다."
 TOO_LARGE: Final = "요청 본문이 너무 큽니다."
 UNKNOWN_FIELD: Final = "알 수 없는 항목이 포함되어 있습니다: {field}"

@@ -45,8 +45,27 @@ def reservation_key(reservation_number: str) -> dict[str, dict[str, str]]:
     return {"PK": {"S": f"RES#{reservation_number}"}, "SK": {"S": METADATA}}
 
 
-def rate_key(client_digest: str, minute: int) -> dict[str, dict[str, str]]:
-    return {"PK": {"S": f"RATE#{client_digest}"}, "SK": {"S": f"MINUTE#{minute}"}}
+# -- limits, budgets, verification (issue 10): one item per key and window ------------------------------
+
+
+def limit_key(scope: str, subject: str) -> dict[str, dict[str, str]]:
+    """A sliding-window log: `scope` names the limit (`chat-address`, `partner-texts`, ...)."""
+    return {"PK": {"S": f"LIMIT#{scope}#{subject}"}, "SK": {"S": "SLIDING"}}
+
+
+def budget_key(day: str) -> dict[str, dict[str, str]]:
+    """The stack's SMS parts spent on one UTC day (`2026-12-02`)."""
+    return {"PK": {"S": "BUDGET#SMS"}, "SK": {"S": f"DAY#{day}"}}
+
+
+def open_request_key(reservation_number: str) -> dict[str, dict[str, str]]:
+    """Which request of a reservation waits for its partner (at most one)."""
+    return {"PK": {"S": f"RES#{reservation_number}"}, "SK": {"S": "OPEN"}}
+
+
+def code_key(pair_digest: str) -> dict[str, dict[str, str]]:
+    """The one-time code of a reservation and phone pair (only its HMAC)."""
+    return {"PK": {"S": f"CODE#{pair_digest}"}, "SK": {"S": METADATA}}
 
 
 def reservation_lookup(reservation_number: str) -> str:

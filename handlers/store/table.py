@@ -16,7 +16,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from handlers.models.domain import ANSWERABLE, LIFECYCLE_ORDER, Status
-from handlers.models.errors import RateLimitedError, TokenUsedError, WaitEndedError
+from handlers.models.errors import RequestOpenError, TokenUsedError, WaitEndedError
 from handlers.store import keys
 from handlers.store.retry import RetryingClient
 from handlers.store.schema import (
@@ -137,19 +137,30 @@ class Store:
         request: Mapping[str, Any],
         event_details: Mapping[str, Any],
         *,
-        client_digest: str,
-        minute: int,
-        limit: int,
+        replaces: str | None = None,
+        open_until: int,
     ) -> None:
-        """Request + `Created` event + the caller's per-minute counter, all or nothing."""
+        """Request + `Created` event + the reservation's open-question marker, all or nothing.
+
+        The marker (one item per reservation) names the request that waits for the partner. It is written
+        only if there is none, if it still names `replaces` (a request seen to have ended), or if it is
+        older than `open_until` allows (a request stuck for longer than any wait); otherwise
+        `RequestOpenError` names the request that holds it, so a double submit makes one request.
+        """
         request_id = str(request["requestId"])
         at_ms = int(request["createdAt"])
+        reservation_number = str(request["reservationNumber"])
         item = {
             **keys_plain(keys.request_key(request_id)),
             **request,
             "status": Status.CREATED.value,
             TTL_ATTRIBUTE: keys.retention_expiry(at_ms, self._retention_days),
         }
+        condition = "attribute_not_exists(PK) OR openUntil < :now"
+        values: dict[str, Any] = {":now": at_ms // 1000}
+        if replaces is not None:
+            condition += " OR requestId = :replaces"
+            values[":replaces"] = replaces
         actions = [
             {
                 "Put": {
@@ -160,14 +171,19 @@ class Store:
             },
             self._event(request_id, Status.CREATED.value, at_ms, event_details),
             {
-                "Update": {
+                "Put": {
                     "TableName": self._table,
-                    "Key": keys.rate_key(client_digest, minute),
-                    "UpdateExpression": "ADD hits :one SET expiresAt = :expires",
-                    "ConditionExpression": "attribute_not_exists(hits) OR hits < :limit",
-                    "ExpressionAttributeValues": to_dynamo(
-                        {":one": 1, ":limit": limit, ":expires": keys.expires_at((minute + 1) * 60, 60)}
+                    "Item": to_dynamo(
+                        {
+                            **keys_plain(keys.open_request_key(reservation_number)),
+                            "requestId": request_id,
+                            "openUntil": open_until,
+                            TTL_ATTRIBUTE: open_until,
+                        }
                     ),
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeValues": to_dynamo(values),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             },
         ]
@@ -175,8 +191,26 @@ class Store:
             self._transact(actions)
         except TransactionCancelledError as exc:
             if exc.cancelled.failed(2):
-                raise RateLimitedError("rate limit reached") from exc
+                holder = exc.cancelled.items[2] or {}
+                raise RequestOpenError(str(holder.get("requestId", ""))) from exc
             raise
+
+    def open_request(self, reservation_number: str) -> Item | None:
+        """The reservation's open-question marker (`requestId`, `openUntil`), if any."""
+        return self._get(keys.open_request_key(reservation_number))
+
+    def get_many(self, item_keys: Sequence[Mapping[str, Any]]) -> list[Item | None]:
+        """Several items in one consistent round trip, in the order asked (None where there is none)."""
+        wanted = [dict(key) for key in item_keys]
+        found: dict[tuple[str, str], Item] = {}
+        request: dict[str, Any] = {self._table: {"Keys": wanted, "ConsistentRead": True}}
+        while request:
+            answer = self._client.batch_get_item(RequestItems=request)
+            for raw in answer.get("Responses", {}).get(self._table, []):
+                item = from_dynamo(raw)
+                found[(str(item["PK"]), str(item["SK"]))] = item
+            request = answer.get("UnprocessedKeys") or {}
+        return [found.get((key["PK"]["S"], key["SK"]["S"])) for key in wanted]
 
     def get_request(self, request_id: str) -> Item | None:
         return self._get(keys.request_key(request_id))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -12,10 +11,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from handlers import clock as wall_clock
 from handlers.adapters.classifier import Classification
 from handlers.models.chat import ChatAccepted, ChatRequest
-from handlers.models.domain import IntentSource, Status
+from handlers.models.domain import ANSWERABLE, IntentSource, Status
+from handlers.models.errors import RequestOpenError, SmsBudgetError
 from handlers.models.messages import CHAT_ACCEPTED, WORKFLOW_FAILED
 from handlers.observability import count, logger, set_correlation_id
-from handlers.store.table import Store
+from handlers.store import keys
+from handlers.store.table import Item, Store
+from handlers.usecases.limits import utc_day
 from handlers.usecases.notify import template_notification
 
 
@@ -27,23 +29,49 @@ class HandOver(Protocol):
     def hand_over(self, request_id: str) -> None: ...
 
 
-def client_digest(source_ip: str) -> str:
-    """Rate counters are keyed by a hash: the table never stores a caller's address."""
-    return hashlib.sha256(source_ip.encode()).hexdigest()[:20]
+# A request stuck longer than any partner wait (at most 600 s) no longer blocks its reservation.
+OPEN_HOLD_SECONDS = 3600
+
+
+def _open_and_budget(store: Store, reservation_number: str, now: float) -> tuple[Item | None, int]:
+    """The reservation's open-question marker and today's SMS parts, in one read."""
+    marker, budget = store.get_many(
+        [keys.open_request_key(reservation_number), keys.budget_key(utc_day(now))]
+    )
+    return marker, int(budget.get("parts", 0)) if budget else 0
+
+
+def _waiting(store: Store, marker: Item | None, now: float) -> tuple[str | None, str | None]:
+    """(the request still waiting for the partner, the ended one the marker names)."""
+    if marker is None or int(marker.get("openUntil", 0)) < int(now):
+        return None, None
+    held = str(marker.get("requestId", ""))
+    request = store.get_request(held)
+    if request is not None and request.get("status") in {s.value for s in ANSWERABLE}:
+        return held, None
+    return None, held
 
 
 def submit(
     body: ChatRequest,
-    source_ip: str,
     *,
     store: Store,
     classifier: Classifier,
     hand_over: HandOver,
-    rate_limit_per_minute: int,
+    sms_daily_budget_parts: int,
     support_phone: str | None = None,
     clock: Callable[[], float] | None = None,
 ) -> ChatAccepted:
+    """One question per reservation at a time, none once the day's texts are spent; the checks run before
+    the classifier (Lex is paid per call)."""
     clock = clock or wall_clock.now
+    marker, parts_spent = _open_and_budget(store, body.reservationNumber, clock())
+    waiting, ended = _waiting(store, marker, clock())
+    if waiting is not None:
+        raise RequestOpenError(waiting)
+    if parts_spent >= sms_daily_budget_parts:
+        count("SmsBudgetExhausted", refused="request")
+        raise SmsBudgetError("daily SMS budget spent")
     classification = classifier.classify(body.message)
     now = clock()
     now_ms = int(now * 1000)
@@ -66,13 +94,7 @@ def submit(
     }
     if classification.fallback_reason:
         details["fallbackReason"] = classification.fallback_reason
-    store.create_request(
-        request,
-        details,
-        client_digest=client_digest(source_ip),
-        minute=int(now // 60),
-        limit=rate_limit_per_minute,
-    )
+    store.create_request(request, details, replaces=ended, open_until=int(now) + OPEN_HOLD_SECONDS)
     count("RequestCreated", intentSource=classification.source.value)
     if classification.source is IntentSource.DEFAULT:
         count("IntentDefaulted", reason=classification.fallback_reason or "")

@@ -14,13 +14,20 @@ from handlers.models import link_token
 from handlers.models.domain import TERMINAL_STATUSES
 from handlers.models.errors import (
     RequestNotFoundError,
+    SmsBudgetError,
     SmsDeliveryError,
     SmsOutcomeUnknownError,
     UnavailableError,
 )
-from handlers.models.messages import intent_of, sms_body
+from handlers.models.messages import PARTNER_TEXT_CAP, SMS_BUDGET_SPENT, intent_of, sms_body
+from handlers.models.sms_parts import parts
 from handlers.observability import count, logger
+from handlers.store.guards import Guards
 from handlers.store.table import Store
+from handlers.usecases.limits import spend_budget
+from handlers.usecases.orchestrate import fail_request
+
+PARTNER_WINDOW_SECONDS = 3600
 
 # Clock skew between two Lambda instances comparing the lease (its holder's deadline).
 LEASE_MARGIN_MS = 5_000
@@ -43,6 +50,9 @@ def notify_partner(
     remaining_ms: int,
     wait_started_at: float | None = None,
     brand_name: str | None = None,
+    guards: Guards | None = None,
+    partner_texts_per_hour: int = 20,
+    sms_daily_budget_parts: int = 45,
     clock: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
     """Send at most once per claim. A claim is leased until its invocation has surely stopped
@@ -106,6 +116,14 @@ def notify_partner(
         link_base_url + token.value,
         brand_name,
     )
+    if guards is not None:
+        refusal = _within_limits(guards, request, body, partner_texts_per_hour, sms_daily_budget_parts, now)
+        if refusal is not None:
+            # No text: the customer reads why at once, and the workflow goes to its failure branch.
+            fail_request(store, request, refusal, clock)
+            raise RequestEndedError(
+                "partner not texted: " + ("cap" if refusal == PARTNER_TEXT_CAP else "budget")
+            )
     sent_details: dict[str, Any] = {
         "channel": channel,
         "linkExpiresAt": token.expires_at,
@@ -138,6 +156,22 @@ def notify_partner(
         logger().exception("SMS sent but SMSSent not recorded")
         count("SmsSentNotRecorded")
     return {"requestId": request_id, "sent": True, "messageId": message_id}
+
+
+def _within_limits(
+    guards: Guards, request: dict[str, Any], body: str, per_hour: int, budget: int, now: float
+) -> str | None:
+    """None when the partner may get this text (its parts then booked on today's budget), else why not."""
+    partner = str(request.get("partnerId") or request.get("partnerPhone"))
+    if not guards.take("partner-texts", partner, per_hour, PARTNER_WINDOW_SECONDS, now).allowed:
+        count("PartnerTextCapReached")
+        logger().warning("partner text cap reached; not texting", extra={"perHour": per_hour})
+        return PARTNER_TEXT_CAP
+    try:
+        spend_budget(guards, parts(body), budget, now)
+    except SmsBudgetError:
+        return SMS_BUDGET_SPENT
+    return None
 
 
 def _retry(store: Store, request: dict[str, Any], task_token: str, now_ms: int) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 import urllib.request
@@ -19,6 +20,12 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 STRICT_CSP = "default-src 'self'"
 WIDTHS = {360: 740, 1280: 900}
 LINK = re.compile(r"https?://[^\s]+/r/[A-Za-z0-9_~.-]+")
+CODE = re.compile(r"인증번호 ([0-9]{6})")
+# Verification is on in the local runtime; these tests verify many customers from one address (127.0.0.1),
+# so their runtimes raise the per-address code limit (its own test keeps the default) and seed reservations
+# enough for each test to have its own (one open question per reservation).
+SYSTEM_ARGS = ("--config", "codeTextsPerAddress=1000")
+SYSTEM_ENV = {"DEMO_RESERVATIONS": "40"}
 
 _CSP_PROBE = """
 document.addEventListener("securitypolicyviolation", (event) => {
@@ -174,9 +181,31 @@ class Reservation:
     partner_phone: str  # E.164, as the SMS outbox lists it
     partner_name: str = ""
 
+    @property
+    def customer_e164(self) -> str:
+        return "+82" + self.customer_phone.replace("-", "")[1:]
+
+
+# (runtime, index) -> (the test it was handed to, the seeded row's position)
+_HANDED_OUT: dict[tuple[str, int], tuple[str, int]] = {}
+_USED: dict[str, set[int]] = {}
+
 
 def reservation(base_url: str, index: int = 0) -> Reservation:
-    seeded = get_json(base_url, "/_local/reservations")[index]
+    """The seeded reservation at `index` (0-5 the demo ones, then the generated ones) for this test.
+
+    A reservation has one open question at a time, and the runtimes live for the whole session: an index
+    another test already used gets the next reservation no test has had yet.
+    """
+    rows = get_json(base_url, "/_local/reservations")
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
+    handed = _HANDED_OUT.get((base_url, index))
+    if handed is None or handed[0] != test:
+        taken = _USED.setdefault(base_url, set())
+        position = index if index not in taken else next(p for p in range(len(rows)) if p not in taken)
+        taken.add(position)
+        handed = _HANDED_OUT[(base_url, index)] = (test, position)
+    seeded = rows[handed[1]]
     digits = "0" + str(seeded["customerPhone"]).removeprefix("+82")
     return Reservation(
         number=seeded["reservationNumber"],
@@ -184,6 +213,54 @@ def reservation(base_url: str, index: int = 0) -> Reservation:
         partner_phone=seeded["partnerPhone"],
         partner_name=seeded.get("partnerName", ""),
     )
+
+
+def codes_to(base_url: str, phone_e164: str) -> list[str]:
+    return [
+        m.group(1)
+        for t in get_json(base_url, "/_local/sms")
+        if t.get("to") == phone_e164 and (m := CODE.search(str(t.get("body", ""))))
+    ]
+
+
+def wait_for_code(base_url: str, booking: Reservation, after: int, timeout: float = 20.0) -> str:
+    """The newest verification code texted to the customer, once more than `after` were sent."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        codes = codes_to(base_url, booking.customer_e164)
+        if len(codes) > after:
+            return codes[-1]
+        time.sleep(0.2)
+    raise AssertionError(f"no verification code for {booking.number} within {timeout} s")
+
+
+def verify_on_page(page: Page, booking: Reservation) -> None:
+    """Prove the phone like a person does: ask for the code, read it from the phone (the outbox), type it."""
+    base_url = page.url.split("/", 3)
+    origin = "/".join(base_url[:3])
+    page.get_by_label("예약번호", exact=True).fill(booking.number)
+    page.get_by_label("연락처", exact=True).fill(booking.customer_phone)
+    before = len(codes_to(origin, booking.customer_e164))
+    page.get_by_role("button", name="인증번호 받기").click()
+    code = wait_for_code(origin, booking, before)
+    page.get_by_label("인증번호", exact=True).fill(code)
+    page.get_by_role("button", name="확인", exact=True).click()
+    page.locator("#verified").wait_for(state="visible")
+
+
+_API_TOKENS: dict[tuple[str, str], str] = {}
+
+
+def verify_by_api(base_url: str, booking: Reservation) -> str:
+    """A customer token for `booking` through the API (kept for its life, as the page keeps it)."""
+    key = (base_url, booking.number)
+    if key not in _API_TOKENS:
+        pair = {"reservationNumber": booking.number, "customerPhone": booking.customer_phone}
+        before = len(codes_to(base_url, booking.customer_e164))
+        post_json(base_url, "/api/verify", pair)
+        code = wait_for_code(base_url, booking, before)
+        _API_TOKENS[key] = post_json(base_url, "/api/verify/confirm", {**pair, "code": code})["customerToken"]
+    return _API_TOKENS[key]
 
 
 def sms_count(base_url: str) -> int:
@@ -206,21 +283,20 @@ def link_path(link: str) -> str:
     return urlsplit(link).path
 
 
-def post_json(base_url: str, path: str, body: dict[str, Any]) -> Any:
+def post_json(base_url: str, path: str, body: dict[str, Any], token: str | None = None) -> Any:
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(  # noqa: S310 (loopback only)
-        base_url + path,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
+        base_url + path, data=json.dumps(body).encode(), headers=headers, method="POST"
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         return json.loads(response.read())
 
 
 def ask(page: Page, booking: Reservation, message: str) -> str:
-    """Fill the customer form like a person does and return the request id the page moved to."""
-    page.get_by_label("예약번호", exact=True).fill(booking.number)
-    page.get_by_label("연락처", exact=True).fill(booking.customer_phone)
+    """Verify the phone and fill the customer form like a person does; the request id the page moved to."""
+    verify_on_page(page, booking)
     page.get_by_label("문의 내용", exact=True).fill(message)
     page.get_by_role("button", name="문의하기").click()
     page.wait_for_url(re.compile(r"\?request=[^&]+$"))
@@ -240,6 +316,7 @@ def partner_link(base_url: str, booking: Reservation, message: str) -> PartnerLi
         base_url,
         "/api/chat",
         {"reservationNumber": booking.number, "customerPhone": booking.customer_phone, "message": message},
+        verify_by_api(base_url, booking),
     )
     path = link_path(wait_for_link(base_url, booking.partner_phone, sent_before))
     return PartnerLink(request_id=accepted["requestId"], path=path)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browsing import Pages, open_pages
+from browsing import SYSTEM_ARGS, SYSTEM_ENV, Pages, open_pages
 from playwright.sync_api import Browser, sync_playwright
 
 from local.testing import running_system
@@ -44,14 +44,14 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="session")
 def system() -> Iterator[str]:
     """The whole system on a loopback port, with a wait long enough for any flow."""
-    with running_system(wait_seconds=FLOW_WAIT_SECONDS) as base_url:
+    with running_system(wait_seconds=FLOW_WAIT_SECONDS, args=SYSTEM_ARGS, extra_env=SYSTEM_ENV) as base_url:
         yield base_url
 
 
 @pytest.fixture(scope="session")
 def hurried_system() -> Iterator[str]:
     """The whole system with the shortest partner wait, for links that expire during a test."""
-    with running_system(wait_seconds=SHORT_WAIT_SECONDS) as base_url:
+    with running_system(wait_seconds=SHORT_WAIT_SECONDS, args=SYSTEM_ARGS, extra_env=SYSTEM_ENV) as base_url:
         yield base_url
 
 

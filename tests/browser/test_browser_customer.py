@@ -6,7 +6,19 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from browsing import Pages, Reservation, ask, capture, get_json, reservation
+from browsing import (
+    Pages,
+    ask,
+    capture,
+    codes_to,
+    get_json,
+    link_path,
+    post_json,
+    reservation,
+    sms_count,
+    wait_for_code,
+    wait_for_link,
+)
 from playwright.sync_api import Request, expect
 
 pytestmark = pytest.mark.browser
@@ -97,10 +109,9 @@ def test_field_error_from_the_api_appears_next_to_its_field_and_keeps_the_input(
     booking = reservation(system, 0)
     page.get_by_label("예약번호", exact=True).fill(booking.number)
     page.get_by_label("연락처", exact=True).fill("12-34")
-    page.get_by_label("문의 내용", exact=True).fill("체크인 시간을 바꾸고 싶어요")
 
-    with page.expect_response("**/api/chat") as answer:
-        page.get_by_role("button", name="문의하기").click()
+    with page.expect_response("**/api/verify") as answer:
+        page.get_by_role("button", name="인증번호 받기").click()
 
     assert answer.value.status == 400
     assert answer.value.json()["field"] == "customerPhone"
@@ -112,17 +123,72 @@ def test_field_error_from_the_api_appears_next_to_its_field_and_keeps_the_input(
     capture(page, "customer-field-error")
 
 
-def test_unknown_reservation_ends_as_failed_with_a_notification(pages: Pages, system: str) -> None:
+def test_a_question_without_verification_asks_for_the_code_first(pages: Pages, system: str) -> None:
     page = pages.open(system + "/")
-    stranger = Reservation(number="RSV-19990101-999", customer_phone="010-5555-0000", partner_phone="")
-    ask(page, stranger, "예약을 다음 주로 옮기고 싶어요")
+    chats: list[Request] = []
+    page.on("request", lambda request: chats.append(request) if request.url.endswith("/api/chat") else None)
+    booking = reservation(system, 0)
+    page.get_by_label("예약번호", exact=True).fill(booking.number)
+    page.get_by_label("연락처", exact=True).fill(booking.customer_phone)
+    page.get_by_label("문의 내용", exact=True).fill("체크인 시간을 바꾸고 싶어요")
 
-    outcome = page.locator("#step-outcome")
-    expect(outcome).to_have_attribute("data-state", "failed", timeout=15_000)
-    expect(outcome.locator(".step-label")).to_have_text("실패")
-    expect(page.locator("#step-sms")).to_have_attribute("data-state", "skipped")
-    expect(page.locator("#notice-text")).not_to_be_empty(timeout=15_000)
-    capture(page, "customer-failed")
+    page.get_by_role("button", name="문의하기").click()
+
+    expect(page.locator("#verify-error")).to_contain_text("휴대폰 인증")
+    expect(page.get_by_role("button", name="인증번호 받기")).to_be_focused()
+    assert chats == []
+
+
+def test_unknown_reservation_gets_the_same_answer_and_no_code_works(pages: Pages, system: str) -> None:
+    page = pages.open(system + "/")
+    page.get_by_label("예약번호", exact=True).fill("RSV-19990101-999")
+    page.get_by_label("연락처", exact=True).fill("010-5555-0000")
+    texts_before = sms_count(system)
+
+    with page.expect_response("**/api/verify") as sent:
+        page.get_by_role("button", name="인증번호 받기").click()
+    expect(page.get_by_label("인증번호", exact=True)).to_be_focused()
+    page.get_by_label("인증번호", exact=True).fill("123456")
+    with page.expect_response("**/api/verify/confirm") as confirmed:
+        page.get_by_role("button", name="확인", exact=True).click()
+
+    assert sent.value.status == 202
+    assert confirmed.value.status == 401
+    expect(page.locator("#code-error")).to_have_text(confirmed.value.json()["message"])
+    expect(page.get_by_label("인증번호", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("button", name=re.compile("인증번호 다시 받기"))).to_be_disabled()
+    expect(page.locator("#resend-wait")).to_contain_text("초 후 가능")
+    assert sms_count(system) == texts_before
+    capture(page, "customer-code-invalid")
+
+
+def test_verification_works_with_the_keyboard_alone(pages: Pages, system: str) -> None:
+    page = pages.open(system + "/")
+    booking = reservation(system, 11)
+    before = len(codes_to(system, booking.customer_e164))
+    page.get_by_label("예약번호", exact=True).focus()
+    page.keyboard.type(booking.number)
+    page.keyboard.press("Tab")
+    page.keyboard.type(booking.customer_phone)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="인증번호 받기")).to_be_focused()
+    page.keyboard.press("Enter")
+
+    code_field = page.get_by_label("인증번호", exact=True)
+    expect(code_field).to_be_focused()
+    expect(code_field).to_have_attribute("autocomplete", "one-time-code")
+    capture(page, "customer-code-step")
+    page.keyboard.type(wait_for_code(system, booking, before))
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#verified")).to_be_visible()
+    expect(page.get_by_label("문의 내용", exact=True)).to_be_focused()
+    capture(page, "customer-verified")
+    page.keyboard.type("주차가 가능한가요?")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="문의하기")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"\?request=[^&]+$"))
 
 
 def test_reload_shows_the_same_request(pages: Pages, system: str) -> None:
@@ -150,9 +216,13 @@ def test_unknown_request_id_is_explained(pages: Pages, system: str) -> None:
 
 def test_polling_stops_once_the_notification_is_shown(pages: Pages, system: str) -> None:
     page = pages.open(system + "/")
-    stranger = Reservation(number="RSV-19990101-998", customer_phone="010-5555-0001", partner_phone="")
-    ask(page, stranger, "예약을 취소하고 싶어요")
+    booking = reservation(system, 1)
+    sent_before = sms_count(system)
+    request_id = ask(page, booking, "예약을 취소하고 싶어요")
+    token = link_path(wait_for_link(system, booking.partner_phone, sent_before)).rsplit("/", 1)[1]
+    post_json(system, "/api/respond", {"token": token, "response": "reject"})
     expect(page.locator("#notice-text")).not_to_be_empty(timeout=15_000)
+    assert get_json(system, f"/api/requests/{request_id}")["status"] == "Responded"
     polls: list[Request] = []
     page.on("request", lambda request: polls.append(request) if "/api/requests/" in request.url else None)
 
@@ -177,7 +247,7 @@ def test_page_calls_the_local_api_path_when_config_js_is_missing(pages: Pages, s
 def test_keyboard_focus_is_visible_on_every_control(pages: Pages, system: str) -> None:
     page = pages.open(system + "/")
     outlines = []
-    for _ in range(6):  # skip link, home link, three fields, submit button
+    for _ in range(7):  # skip link, home link, two fields, the code button, the question, submit button
         page.keyboard.press("Tab")
         outlines.append(
             page.evaluate(

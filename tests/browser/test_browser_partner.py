@@ -39,6 +39,11 @@ def choice(page: Page, response: str) -> Locator:
 
 def test_page_shows_what_the_partner_decides_on(pages: Pages, system: str) -> None:
     booking = reservation(system, 1)
+    booked = next(
+        datetime.fromisoformat(r["reservationDate"]).astimezone(KST)
+        for r in get_json(system, "/_local/reservations")
+        if r["reservationNumber"] == booking.number
+    )
     link = partner_link(system, booking, "렌터카 반납 시간을 두 시간 늦출 수 있나요?")
 
     page = pages.open(system + link.path)
@@ -46,7 +51,12 @@ def test_page_shows_what_the_partner_decides_on(pages: Pages, system: str) -> No
     expect(page.get_by_role("heading", name="고객 문의 확인 요청")).to_be_visible()
     expect(page.locator("#fact-intent")).not_to_have_text("-")
     expect(page.locator("#fact-reservation")).to_have_text(booking.number)
-    expect(page.locator("#fact-date")).to_have_text("12월 7일 (월) 오전 10:30")  # the seeded booking, KST
+    # The seeded booking in Korea time, the pages' one format: 12월 7일 (월) 오전 10:30
+    half, hour = ("오전" if booked.hour < 12 else "오후"), booked.hour % 12 or 12
+    weekday = "월화수목금토일"[booked.weekday()]
+    expect(page.locator("#fact-date")).to_have_text(
+        f"{booked.month}월 {booked.day}일 ({weekday}) {half} {hour}:{booked.minute:02d}"
+    )
     expect(page.locator("#fact-query")).to_have_text("렌터카 반납 시간을 두 시간 늦출 수 있나요?")
 
 
@@ -103,7 +113,7 @@ def test_two_taps_answer_in_the_words_of_the_question_on_a_small_phone(
 
 
 def test_a_double_tap_sends_one_answer(pages: Pages, system: str) -> None:
-    link = partner_link(system, reservation(system, 2), "창가 자리로 바꿀 수 있을까요?")
+    link = partner_link(system, reservation(system, 8), "창가 자리로 바꿀 수 있을까요?")
     page = pages.open(system + link.path)
     sent = answer_requests(page)
     choice(page, "accept").click()
@@ -175,7 +185,7 @@ def test_invalid_link_is_explained(pages: Pages, system: str) -> None:
 
 
 def test_used_link_is_explained(pages: Pages, system: str) -> None:
-    link = partner_link(system, reservation(system, 3), "인원을 한 명 추가할 수 있나요?")
+    link = partner_link(system, reservation(system, 10), "인원을 한 명 추가할 수 있나요?")
     first = pages.open(system + link.path)
     choice(first, "reject").click()
     first.locator("#send").click()

@@ -15,11 +15,12 @@ SITE = Path(__file__).resolve().parents[2] / "site"
 PAGES = ("index.html", "confirm.html")  # the pages with a form and scripts
 ALL_PAGES = (*PAGES, "404.html")
 # What a phone parses, and what it downloads (CloudFront compresses HTML, CSS and JavaScript).
-BUDGET_BYTES = 64 * 1024
+# 72 KB since the customer page proves the phone by code before a question (verify.js, issue 10).
+BUDGET_BYTES = 72 * 1024
 BUDGET_COMPRESSED_BYTES = 24 * 1024
 # config.js is generated at deploy time: one line with the API URL, the brand and the support phone.
 LONG_API_URL = "https://abcdefghij.execute-api.ap-northeast-2.amazonaws.com"
-CONFIG_JS_BYTES = len(config_js(LONG_API_URL, "예약확인센터", "1588-0000").encode())
+CONFIG_JS_BYTES = len(config_js(LONG_API_URL, "예약확인센터", "1588-0000", "sms").encode())
 
 
 class Page(HTMLParser):

@@ -1,4 +1,5 @@
-"""The seed's concurrency figure: 100 customers at once, each from their own address, none lost or doubled."""
+"""The seed's concurrency figure: 100 verified customers at once, each with their own reservation and address,
+none lost or doubled."""
 
 from __future__ import annotations
 
@@ -23,29 +24,43 @@ ANSWERS = ("accept", "reject", "alternative")
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[LocalClient]:
-    with running_system(wait_seconds=WAIT_SECONDS) as base_url:
+    # One open question per reservation: each customer has their own (DEMO_RESERVATIONS, README).
+    with running_system(
+        wait_seconds=WAIT_SECONDS, extra_env={"DEMO_RESERVATIONS": str(CUSTOMERS)}
+    ) as base_url:
         yield LocalClient(base_url)
 
 
 @pytest.fixture(scope="module")
 def burst(client: LocalClient) -> dict[str, Any]:
-    """100 customers ask at once; then every partner answers the link they were texted."""
-    reservations = client.reservations()
+    """100 customers verify their phones, then ask at once; then every partner answers the link they were
+    texted."""
+    reservations = [r for r in client.reservations() if r["reservationNumber"].startswith("RSV-LOAD-")]
+    assert len({r["customerPhone"] for r in reservations}) == CUSTOMERS
+
+    def address(index: int) -> str:
+        return f"127.0.1.{index + 1}"
+
+    def verify(index: int) -> str:
+        return client.verify(reservations[index], address(index))
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        tokens = list(pool.map(verify, range(CUSTOMERS)))
 
     def ask(index: int) -> tuple[int, dict[str, Any]]:
-        reservation = reservations[index % len(reservations)]
+        reservation = reservations[index]
         body = {
             "customerPhone": reservation["customerPhone"],
             "reservationNumber": reservation["reservationNumber"],
             "message": "예약 시간을 오후로 옮기고 싶습니다",
         }
-        return client.chat_from(f"127.0.1.{index + 1}", body)
+        return client.chat_from(address(index), body, tokens[index])
 
     with ThreadPoolExecutor(max_workers=CUSTOMERS) as pool:
         asked = list(pool.map(ask, range(CUSTOMERS)))
     request_ids = [answer.get("requestId") for _, answer in asked]
     texts = wait_for(
-        lambda: texts if len(texts := client.sms()) >= CUSTOMERS else None,
+        lambda: texts if len(texts := client.partner_texts()) >= CUSTOMERS else None,
         timeout=TIMEOUT,
         what=f"{CUSTOMERS} partner SMS",
     )

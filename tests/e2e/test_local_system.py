@@ -193,22 +193,18 @@ def test_a_tampered_link_gets_401(client: LocalClient, reservation: dict[str, An
     assert client.status(request_id)["status"] != "Responded"
 
 
-def test_unknown_reservation_and_wrong_phone_fail_alike_without_sms(
+def test_a_question_without_a_customer_token_is_refused_and_stores_nothing(
     client: LocalClient, reservation: dict[str, Any]
 ) -> None:
-    texts_before = len(client.sms())
-    unknown = {**reservation, "reservationNumber": "RSV-20991231-999"}
-    wrong_phone = {**reservation, "customerPhone": "+821000000000"}
+    stored_before = client.stored_request_count()
+    body = {**VALID_CHAT, "reservationNumber": reservation["reservationNumber"]}
 
-    finals = [
-        client.wait_for_notification(client.ask(case), timeout=FLOW_TIMEOUT)
-        for case in (unknown, wrong_phone)
-    ]
+    answer = client.chat(body)
 
-    assert [f["status"] for f in finals] == ["Failed", "Failed"]
-    assert finals[0]["failureReason"] == finals[1]["failureReason"]
-    assert HANGUL.search(finals[0]["failureReason"])
-    assert len(client.sms()) == texts_before
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["error"] == "VERIFICATION_REQUIRED"
+    assert HANGUL.search(answer.json()["message"])
+    assert client.stored_request_count() == stored_before
 
 
 VALID_CHAT = {"customerPhone": "010-1234-5678", "reservationNumber": "RSV-20261205-001", "message": "문의"}

@@ -13,7 +13,10 @@ BODY_MODULES = {
     "handlers.intake": "handlers.models.chat",
     "handlers.partner_response": "handlers.models.partner",
     "handlers.status": "handlers.models.request_status",
+    "handlers.verify": "handlers.models.verification",
 }
+# Bodies a function may load besides its own: the verification bodies reuse the chat's field types.
+SHARED = {"handlers.verify": {"handlers.models.chat"}}
 
 
 @pytest.mark.parametrize("entry", sorted(BODY_MODULES))
@@ -24,7 +27,7 @@ def test_an_api_function_imports_no_other_functions_bodies(entry):
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     bodies = {module for module in BODY_MODULES.values() if module in loaded}
-    assert bodies == {BODY_MODULES[entry]}
+    assert bodies - SHARED.get(entry, set()) == {BODY_MODULES[entry]}
 
 
 # What an HTTP API function never needs: other resolvers, and event classes of other sources.

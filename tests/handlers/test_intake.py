@@ -99,20 +99,31 @@ def test_oversized_body_is_400(aws, load_event, context):
     assert answer["statusCode"] == 400
 
 
+def _stored_requests(aws):
+    return aws.scan(
+        TableName="partner-confirm-test",
+        FilterExpression="begins_with(PK, :p)",
+        ExpressionAttributeValues={":p": {"S": "REQ#"}},
+        Select="COUNT",
+    )["Count"]
+
+
 def test_nothing_is_stored_for_a_bad_body(flow, aws):
     flow.chat(customerPhone="123")
-    assert aws.scan(TableName="partner-confirm-test", Select="COUNT")["Count"] == 1  # the seeded reservation
+    assert _stored_requests(aws) == 0
 
 
-def test_rate_limit_per_ip_answers_429(flow, monkeypatch):
+def test_rate_limit_per_ip_answers_429_with_retry_after(flow, monkeypatch):
     monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "2")
-    assert [flow.chat()["statusCode"] for _ in range(3)] == [202, 202, 429]
+    answers = [flow.chat(reservationNumber=f"R-2026112{i}") for i in range(3)]
+    assert [a["statusCode"] for a in answers] == [202, 202, 429]
+    assert 1 <= int(answers[2]["headers"]["Retry-After"]) <= 60
 
 
 def test_rate_limited_answer_stores_no_request(flow, aws, monkeypatch):
     monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "1")
     flow.chat()
-    answer = flow.chat()
+    answer = flow.chat(reservationNumber="R-20261127-002")
     assert _body(answer)["error"] == "RATE_LIMITED"
     requests = aws.scan(
         TableName="partner-confirm-test",
@@ -167,11 +178,16 @@ def test_customer_id_is_optional(flow):
     assert flow.chat(customerId=None)["statusCode"] == 202
 
 
+def _failing_transactions(aws_client, code):
+    def fail(**_):
+        raise ClientError({"Error": {"Code": code, "Message": "injected"}}, "TransactWriteItems")
+
+    aws_client("dynamodb").meta.events.register("provide-client-params.dynamodb.TransactWriteItems", fail)
+
+
 def test_storage_failure_is_500_json(flow, aws_client):
-    stub = Stubber(aws_client("dynamodb"))
-    stub.add_client_error("transact_write_items", "ValidationException", http_status_code=400)
-    with stub:
-        answer = flow.chat()
+    _failing_transactions(aws_client, "ValidationException")
+    answer = flow.chat()
     assert (answer["statusCode"], _body(answer)["error"]) == (500, "INTERNAL")
 
 
@@ -237,12 +253,24 @@ def test_undecodable_base64_body_is_400(aws, load_event, context, raw):
     assert _body(answer)["error"] == "BAD_REQUEST"
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", "application/octet-stream", None])
+def test_a_body_that_is_not_declared_json_is_415(flow, aws, load_event, context, content_type):
+    event = load_event("chat.json")
+    if content_type is None:
+        del event["headers"]["content-type"]
+    else:
+        event["headers"]["content-type"] = content_type
+    answer = intake.handler(event, context)
+    assert (answer["statusCode"], _body(answer)["error"]) == (415, "UNSUPPORTED_MEDIA_TYPE")
+    assert _stored_requests(aws) == 0
+
+
 def test_base64_encoded_json_body_is_accepted(flow, load_event, context, aws_client):
     body = {"customerPhone": "010-1234-5678", "reservationNumber": "R-20261127-001", "message": "예약 변경"}
     event = load_event("chat.json")
     event["body"] = base64.b64encode(json.dumps(body, ensure_ascii=False).encode()).decode()
     event["isBase64Encoded"] = True
-    event["headers"]["content-type"] = "application/octet-stream"
+    event["headers"]["content-type"] = "application/json; charset=utf-8"
     stub = Stubber(aws_client("lambda"))
     stub.add_response(
         "invoke", {"StatusCode": 202}, {"FunctionName": ANY, "InvocationType": "Event", "Payload": ANY}

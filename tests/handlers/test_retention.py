@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -46,22 +47,24 @@ def test_requests_and_their_events_expire_after_the_retention_days(
         assert event[TTL_ATTRIBUTE] == event["at"] // 1000 + days * DAY
 
 
-def test_links_and_rate_counters_expire_with_their_own_short_lifetimes(
+def test_links_limits_budgets_and_open_markers_expire_with_their_own_short_lifetimes(
     flow: Any, aws: Any, aws_client: Any
 ) -> None:
     _answered(flow, aws_client)
     items = _items(aws)
     token = next(i for i in items if i["PK"].startswith("TOKEN#"))
-    rates = [i for i in items if i["PK"].startswith("RATE#")]
+    limits = [i for i in items if i["PK"].startswith("LIMIT#")]
+    budget = next(i for i in items if i["PK"] == "BUDGET#SMS")
+    marker = next(i for i in items if i["PK"].startswith("RES#") and i["SK"] == "OPEN")
 
     assert token[TTL_ATTRIBUTE] - token["createdAt"] // 1000 in range(299, 302)  # the link's lifetime
-    assert rates
-    for rate in rates:
-        assert (
-            int(rate["SK"].removeprefix("MINUTE#")) * 60
-            < rate[TTL_ATTRIBUTE]
-            <= (int(rate["SK"].removeprefix("MINUTE#")) + 2) * 60
-        )
+    assert {i["PK"].split("#")[1] for i in limits} == {"address", "partner-texts"}
+    for limit in limits:  # a sliding window outlives its newest hit by the window and a minute
+        window = 60 if limit["PK"].startswith("LIMIT#address#") else 3600
+        assert limit[TTL_ATTRIBUTE] - max(limit["hits"]) // 1000 in range(window + 59, window + 61)
+    day = datetime.fromisoformat(budget["SK"].removeprefix("DAY#")).replace(tzinfo=UTC).timestamp()
+    assert 3 * DAY <= budget[TTL_ATTRIBUTE] - day < 4 * DAY  # a day's counter, kept three days
+    assert marker[TTL_ATTRIBUTE] == marker["openUntil"]
 
 
 def test_demo_reservations_never_expire(flow: Any, aws: Any) -> None:
@@ -69,4 +72,6 @@ def test_demo_reservations_never_expire(flow: Any, aws: Any) -> None:
 
     assert seeded
     assert all(TTL_ATTRIBUTE not in item for item in seeded)
-    assert all(TTL_ATTRIBUTE not in i for i in _items(aws) if i["PK"].startswith("RES#"))
+    assert all(
+        TTL_ATTRIBUTE not in i for i in _items(aws) if i["PK"].startswith("RES#") and i["SK"] == "METADATA"
+    )

@@ -24,14 +24,21 @@ def test_respond_takes_three_round_trips(flow, aws_client):
     assert calls == ["dynamodb.GetItem", "dynamodb.TransactWriteItems", "sfn.SendTaskSuccess"]
 
 
-def test_chat_with_lex_takes_three_round_trips(flow, aws_client, monkeypatch):
+def test_chat_checks_address_open_question_and_budget_before_lex(flow, aws_client, monkeypatch):
     monkeypatch.setenv("INTENT_CLASSIFIER", "lex")
     calls = _counting(aws_client, "dynamodb", "lexv2-runtime", "lambda")
     lex = Stubber(aws_client("lexv2-runtime"))
     lex.add_client_error("recognize_text", "InternalFailureException", http_status_code=500)
     with lex:
         assert flow.chat()["statusCode"] == 202
-    assert calls == ["lex-runtime-v2.RecognizeText", "dynamodb.TransactWriteItems", "lambda.Invoke"]
+    assert calls == [
+        "dynamodb.GetItem",  # the address's sliding window...
+        "dynamodb.PutItem",  # ...and its new hit
+        "dynamodb.BatchGetItem",  # the reservation's open question and today's SMS budget
+        "lex-runtime-v2.RecognizeText",  # only then the paid call
+        "dynamodb.TransactWriteItems",
+        "lambda.Invoke",
+    ]
 
 
 def test_opening_a_link_again_is_one_read(flow, aws_client):

@@ -74,6 +74,7 @@ _CLIENT_ACTIONS = {
     "put_item": "dynamodb:PutItem",
     "update_item": "dynamodb:UpdateItem",
     "delete_item": "dynamodb:DeleteItem",
+    "batch_get_item": "dynamodb:BatchGetItem",
 }
 _TRANSACTION_ACTIONS = {
     "Put": "dynamodb:PutItem",
@@ -112,11 +113,11 @@ def test_table_grants_cover_exactly_what_the_store_calls() -> None:
     assert set(iam.TABLE_ACCESS) == set(FUNCTION_KEYS)
 
 
-def test_only_the_sms_sender_deletes_items() -> None:
-    # Its resend replaces the unsent link token in the same transaction.
+def test_only_the_sms_sender_and_verify_delete_items() -> None:
+    # The sender's resend replaces the unsent link token; `verify` spends a one-time code by deleting it.
     deleters = [key for key, access in iam.TABLE_ACCESS.items() if iam.DELETE in access.actions]
 
-    assert deleters == ["sms_sender"]
+    assert deleters == ["sms_sender", "verify"]
 
 
 @pytest.mark.parametrize(
@@ -192,7 +193,7 @@ def test_route_source_arn_replaces_path_parameters() -> None:
 
 
 def test_routes_reach_only_the_api_functions() -> None:
-    assert set(ROUTES.values()) == {"intake", "partner_response", "status"}
+    assert set(ROUTES.values()) == {"intake", "partner_response", "status", "verify"}
 
 
 def test_access_log_never_records_the_path() -> None:
@@ -205,10 +206,12 @@ def test_access_log_never_records_the_path() -> None:
 # --- site ---------------------------------------------------------------------------------------------------
 
 
-def test_config_js_sets_the_api_base_url_without_trailing_slash_the_brand_and_the_support_phone() -> None:
-    assert config_js("https://api.example/", "예약확인센터", "1588-0000") == (
+def test_config_js_sets_the_api_base_url_without_trailing_slash_the_brand_the_phone_and_verification() -> (
+    None
+):
+    assert config_js("https://api.example/", "예약확인센터", "1588-0000", "off") == (
         'window.PARTNER_CONFIRM_CONFIG = {"apiBaseUrl": "https://api.example", '
-        '"brandName": "예약확인센터", "supportPhone": "1588-0000"};\n'
+        '"brandName": "예약확인센터", "supportPhone": "1588-0000", "customerVerification": "off"};\n'
     )
 
 

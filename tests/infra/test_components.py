@@ -28,6 +28,8 @@ TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/confirmations"
 SITE_ORIGIN = "https://d111111abcdef8.cloudfront.net"
 LINK_KEY_PARAMETER = "/partner-confirm/test/link-signing-key"
 LINK_KEY_PARAMETER_ARN = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{LINK_KEY_PARAMETER}"
+CUSTOMER_KEY_PARAMETER = "/partner-confirm/test/customer-token-key"
+CUSTOMER_KEY_PARAMETER_ARN = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{CUSTOMER_KEY_PARAMETER}"
 KMS_KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{KMS_KEY_ID}"
 
 
@@ -360,6 +362,8 @@ def build_api(intent_tie_break: bool = False) -> Built:
                 link_key_parameter=LINK_KEY_PARAMETER,
                 link_key_parameter_arn=LINK_KEY_PARAMETER_ARN,
                 secrets_key_arn=KMS_KEY_ARN,
+                customer_key_parameter=CUSTOMER_KEY_PARAMETER,
+                customer_key_parameter_arn=CUSTOMER_KEY_PARAMETER_ARN,
                 orchestrator_failure_arn=FAILURE_ARN,
                 bot_id="BOT0000001",
                 bot_alias_id=BOT_ALIAS_ID,
@@ -410,7 +414,15 @@ def test_lambda_permissions_are_scoped_to_each_route_of_this_api() -> None:
     execution = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:a1b2c3d4e5"
 
     assert sources == sorted(
-        f"{execution}/*/{route}" for route in ("POST/chat", "GET/confirm/*", "POST/respond", "GET/requests/*")
+        f"{execution}/*/{route}"
+        for route in (
+            "POST/chat",
+            "GET/confirm/*",
+            "POST/respond",
+            "GET/requests/*",
+            "POST/verify",
+            "POST/verify/confirm",
+        )
     )
     assert {p["principal"] for p in built.of_type("aws:lambda/permission:Permission")} == {
         "apigateway.amazonaws.com"
@@ -626,7 +638,7 @@ def test_every_site_file_is_uploaded_with_its_type_and_config_js_is_generated(si
     assert objects["assets/app.css"]["contentType"] == "text/css; charset=utf-8"
     assert objects["config.js"]["content"] == (
         'window.PARTNER_CONFIRM_CONFIG = {"apiBaseUrl": "https://a1b2c3d4e5.execute-api.ap-northeast-2.amazonaws.com",'
-        ' "brandName": "예약확인센터", "supportPhone": "1588-0000"};\n'
+        ' "brandName": "예약확인센터", "supportPhone": "1588-0000", "customerVerification": "sms"};\n'
     )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import pytest
 
 from components.functions import FUNCTION_KEYS
 from components.monitoring import (
@@ -36,7 +37,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.resources.append(args)
         outputs = dict(args.inputs)
         if args.typ == "aws:sns/topic:Topic":
-            outputs["arn"] = f"arn:aws:sns:{REGION}:{ACCOUNT}:{args.name}"
+            outputs["arn"] = f"arn:aws:sns:{args.inputs.get('region', REGION)}:{ACCOUNT}:{args.name}"
         return f"{args.name}-id", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -53,6 +54,8 @@ def _args(**overrides: Any) -> MonitoringArgs:
         "table_name": "confirmations-dev",
         "region": REGION,
         "alarm_email": "ops@example.com",
+        "sms_region": "ap-northeast-1",
+        "sms_monthly_spend_limit": 1,
     }
     return MonitoringArgs(**{**values, **overrides})
 
@@ -209,13 +212,15 @@ def test_alarms_cover_what_needs_a_person() -> None:
         "monitoring-sms-failures",
         "monitoring-dynamodb-throttles",
         "monitoring-stuck-requests",
+        "monitoring-sms-budget",
+        "monitoring-sms-spend",
     }
 
 
 def test_every_alarm_and_its_recovery_go_to_the_topic() -> None:
     deployment = _deploy()
     topic_arn = deployment.outputs["alarm_topic_arn"]
-    alarms = deployment.of_type(ALARM)
+    alarms = [alarm for alarm in deployment.of_type(ALARM) if "region" not in alarm.inputs]
     assert alarms
     for alarm in alarms:
         assert alarm.inputs["alarmActions"] == [topic_arn], alarm.name
@@ -264,9 +269,41 @@ def test_dynamodb_alarm_sums_read_and_write_throttles_of_the_table() -> None:
     assert all(metric["dimensions"] == {"TableName": "confirmations-dev"} for metric in metrics)
 
 
+def test_sms_budget_alarm_watches_the_handlers_metric() -> None:
+    alarm = _deploy().alarm("sms-budget")
+    assert alarm.inputs["namespace"] == "PartnerConfirm"
+    assert alarm.inputs["metricName"] == METRICS.sms_budget_exhausted
+    assert alarm.inputs["dimensions"] == {"service": "partner-confirm"}
+    assert alarm.inputs["threshold"] == 1
+
+
+@pytest.mark.parametrize("limit", [1, 30])
+def test_sms_spend_alarm_fires_at_80_percent_of_the_limit_in_the_sms_region(limit: int) -> None:
+    deployment = _deploy(sms_monthly_spend_limit=limit)
+    alarm = deployment.alarm("sms-spend")
+    [topic] = [t for t in deployment.of_type("aws:sns/topic:Topic") if t.inputs.get("region")]
+    assert alarm.inputs["region"] == topic.inputs["region"] == "ap-northeast-1"
+    assert (alarm.inputs["namespace"], alarm.inputs["metricName"]) == ("AWS/SNS", "SMSMonthToDateSpentUSD")
+    assert alarm.inputs["threshold"] == pytest.approx(0.8 * limit)
+    assert alarm.inputs["comparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    topic_arn = f"arn:aws:sns:ap-northeast-1:{ACCOUNT}:{topic.name}"
+    assert alarm.inputs["alarmActions"] == alarm.inputs["okActions"] == [topic_arn]
+    subscriptions = deployment.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert [s.inputs["topic"] for s in subscriptions if s.inputs.get("region")] == [topic_arn]
+
+
+def test_no_spend_alarm_without_the_sms_region() -> None:
+    names = {alarm.name for alarm in _deploy(sms_region=None).of_type(ALARM)}
+    assert "monitoring-sms-spend" not in names
+
+
 def test_alarm_email_is_subscribed_to_the_topic() -> None:
     deployment = _deploy()
-    [subscription] = deployment.of_type("aws:sns/topicSubscription:TopicSubscription")
+    [subscription] = [
+        s
+        for s in deployment.of_type("aws:sns/topicSubscription:TopicSubscription")
+        if "region" not in s.inputs
+    ]
     assert subscription.inputs["protocol"] == "email"
     assert subscription.inputs["endpoint"] == "ops@example.com"
     assert subscription.inputs["topic"] == deployment.outputs["alarm_topic_arn"]

@@ -158,7 +158,14 @@ def test_every_route_points_at_an_existing_function(program: dict[str, Any]) -> 
     routes = of_type(program, "aws:apigatewayv2/route:Route")
 
     assert sorted(r["inputs"]["routeKey"] for r in routes) == sorted(
-        ["POST /chat", "GET /confirm/{token}", "POST /respond", "GET /requests/{requestId}"]
+        [
+            "POST /chat",
+            "GET /confirm/{token}",
+            "POST /respond",
+            "GET /requests/{requestId}",
+            "POST /verify",
+            "POST /verify/confirm",
+        ]
     )
     for route in routes:
         integration = integrations[route["inputs"]["target"].removeprefix("integrations/")]
@@ -201,18 +208,26 @@ def test_no_iam_statement_grants_more_than_the_listed_wildcards(program: dict[st
             )
 
 
-def test_only_the_link_functions_read_the_link_keyring(program: dict[str, Any]) -> None:
-    (parameter,) = of_type(program, "aws:ssm/parameter:Parameter")
+@pytest.mark.parametrize(
+    ("secret", "variable", "functions"),
+    [
+        ("link-signing-key", "LINK_KEY_PARAMETER", {"sms_sender", "partner_response"}),
+        ("customer-token-key", "CUSTOMER_KEY_PARAMETER", {"intake", "verify"}),
+    ],
+)
+def test_only_the_functions_that_sign_or_check_read_a_keyring(
+    program: dict[str, Any], secret: str, variable: str, functions: set[str]
+) -> None:
+    (parameter,) = [
+        p for p in of_type(program, "aws:ssm/parameter:Parameter") if p["outputs"]["name"].endswith(secret)
+    ]
     readers = [
         f
         for f in of_type(program, "aws:lambda/function:Function")
-        if f["inputs"]["environment"]["variables"].get("LINK_KEY_PARAMETER") == parameter["outputs"]["name"]
+        if f["inputs"]["environment"]["variables"].get(variable) == parameter["outputs"]["name"]
     ]
 
-    assert {f["inputs"]["handler"] for f in readers} == {
-        handler_path("sms_sender"),
-        handler_path("partner_response"),
-    }
+    assert {f["inputs"]["handler"] for f in readers} == {handler_path(key) for key in functions}
     granted = {
         name
         for name, statement in statements(program)

@@ -50,12 +50,7 @@ def add_request(
         "createdAt": created_ms,
         "updatedAt": created_ms,
     }
-    store.create_request(
-        request,
-        {"intent": "ChangeReservation"},
-        client_digest=request_id,
-        minute=created_ms // 60_000,
-        limit=100,
-    )
+    # Requests seeded out of order on one reservation: each one's open-question marker lapses at once.
+    store.create_request(request, {"intent": "ChangeReservation"}, open_until=0)
     if status in (Status.TIMEOUT, Status.FAILED):
         store.end_request(request_id, status, created_ms + 300_000, {"reason": "파트너 응답 없음"})

@@ -122,10 +122,12 @@ def test_assumed_partner_wait_is_the_stacks() -> None:
     )
 
 
-def test_the_committed_profile_texts_the_partner_once_per_flow() -> None:
+def test_the_committed_profile_texts_the_code_then_the_partner_once_per_flow() -> None:
     profile = cost.Profile.load()
-    assert len(profile.answered.sms_bodies) == len(profile.timeout.sms_bodies) == 1
-    assert "{linkBase}/r/" in profile.answered.sms_bodies[0]
+    for flow in (profile.answered, profile.timeout):
+        code, link = flow.sms_bodies  # a first question: the customer verifies, then the partner is texted
+        assert "인증번호 000000" in code
+        assert "{linkBase}/r/" in link
 
 
 def test_every_call_in_the_committed_profile_has_a_price_rule() -> None:

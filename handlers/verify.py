@@ -1,0 +1,77 @@
+"""`POST /verify` and `POST /verify/confirm`: the customer proves the reservation's phone with a code."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from handlers import api, clock, wiring
+from handlers.models.verification import VerifyConfirm, VerifyRequest
+from handlers.observability import instrumented
+from handlers.resolver import APIGatewayHttpResolver, Response
+from handlers.settings import get_settings
+from handlers.usecases.limits import ADDRESS_WINDOW_SECONDS, check_address
+from handlers.usecases.verify import confirm_code, request_code
+
+# The answer carries a customer token: never cached, never leaked through a Referer header.
+TOKEN_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
+    # A resolver holds the current event, so each invocation gets its own: the local runtime may run
+    # several at once in one process.
+    app = api.build(allowed_origin)
+
+    @app.post("/verify")
+    def verify() -> Response:
+        started = time.monotonic()
+        settings = get_settings()
+        guards = wiring.guards(settings)
+        # Before anything that costs: the address's share of the stage, then its share of code texts.
+        check_address(
+            guards,
+            "address",
+            api.source_ip(app),
+            settings.rate_limit_per_minute,
+            ADDRESS_WINDOW_SECONDS,
+            clock.now(),
+        )
+        body = api.parse_body(app, VerifyRequest)
+        accepted = request_code(
+            body,
+            api.source_ip(app),
+            store=wiring.store(settings),
+            guards=guards,
+            sms=wiring.sms(settings),
+            keys=wiring.customer_keys(settings),
+            codes_per_reservation=settings.code_texts_per_reservation,
+            codes_per_address=settings.code_texts_per_address,
+            sms_daily_budget_parts=settings.sms_daily_budget_parts,
+            started=started,
+        )
+        return api.json_response(202, accepted)
+
+    @app.post("/verify/confirm")
+    def confirm() -> Response:
+        settings = get_settings()
+        guards = wiring.guards(settings)
+        check_address(
+            guards,
+            "address",
+            api.source_ip(app),
+            settings.rate_limit_per_minute,
+            ADDRESS_WINDOW_SECONDS,
+            clock.now(),
+        )
+        body = api.parse_body(app, VerifyConfirm)
+        answer = confirm_code(body, guards=guards, keys=wiring.customer_keys(settings))
+        return api.json_response(200, answer)
+
+    return app
+
+
+@instrumented()
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    result = _app(get_settings().allowed_origin).resolve(event, context)
+    result.setdefault("headers", {}).update(TOKEN_HEADERS)
+    return result
