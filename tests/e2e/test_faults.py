@@ -86,12 +86,14 @@ def test_a_fault_on_one_function_leaves_the_others_working(client: LocalClient, 
         {"operation": "dynamodb.*", "error": "InternalServerError", "seconds": 60, "function": "status"},
     )
 
+    reservation = client.reservations()[1]
     asked = client.chat(
         {
-            "customerPhone": client.reservations()[1]["customerPhone"],
-            "reservationNumber": client.reservations()[1]["reservationNumber"],
+            "customerPhone": reservation["customerPhone"],
+            "reservationNumber": reservation["reservationNumber"],
             "message": "주차가 가능한지 알고 싶어요",
-        }
+        },
+        token=client.verify(reservation),
     )
 
     assert asked.status_code == 202, asked.text

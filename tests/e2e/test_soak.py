@@ -20,7 +20,7 @@ LIMIT_MB = 50.0  # per 500 flows after the first 100
 
 
 def test_two_hundred_flows_do_not_leak_the_table_per_flow(capsys: pytest.CaptureFixture[str]) -> None:
-    with running_process(wait_seconds=60) as system:
+    with running_process(wait_seconds=60, args=soak.SOAK_ARGS) as system:
         result = soak.soak(system, 200, concurrency=4, memory_limit_mb=LIMIT_MB)
 
     with capsys.disabled():
