@@ -287,6 +287,26 @@ def test_partner_phone_override_leaves_the_declared_rows_alone() -> None:
     assert RESERVATIONS[0].partner_phone != "+821099990000"
 
 
+def test_customer_phone_override_reaches_every_customer_for_the_sms_sandbox() -> None:
+    overridden = reservations(customer_phone="+821088887777", extra=3)
+
+    assert {row.customer_phone for row in overridden} == {"+821088887777"}
+    assert len(overridden) == len(RESERVATIONS) + 3
+
+
+def test_generated_reservations_each_have_their_own_customer_and_partner() -> None:
+    rows = reservations(extra=100)[len(RESERVATIONS) :]
+
+    assert len(rows) == 100
+    for field in ("reservation_number", "customer_phone", "partner_phone", "partner_id"):
+        values = [getattr(row, field) for row in rows]
+        assert len(set(values)) == 100, field
+    assert not {row.customer_phone for row in rows} & {row.customer_phone for row in RESERVATIONS}
+    for row in rows:
+        assert re.fullmatch(r"\+8210\d{8}", row.customer_phone)
+        assert re.fullmatch(r"\+8210\d{8}", row.partner_phone)
+
+
 # --- settings -------------------------------------------------------------------------------------------
 
 
@@ -302,6 +322,20 @@ def test_stack_files_load_into_settings(stack: str) -> None:
     assert settings.region == "ap-northeast-2"
     assert settings.partner_wait_seconds == 300
     assert settings.api_throttle.rate_limit > 0
+
+
+def test_verification_and_limits_default_to_on_and_bounded() -> None:
+    settings = _settings({"aws:region": "ap-northeast-2", "partner-confirm:supportPhone": "1588-0000"})
+
+    assert settings.customer_verification.value == "sms"
+    assert (settings.code_texts_per_reservation, settings.code_texts_per_address) == (3, 10)
+    assert (settings.partner_texts_per_hour, settings.sms_daily_budget_parts) == (20, 45)
+    assert (settings.seed_customer_phone, settings.demo_reservations) == (None, 0)
+
+
+@pytest.mark.parametrize("stack", ["dev", "demo"])
+def test_both_stacks_verify_customers(stack: str) -> None:
+    assert _settings(stack_config(stack)).customer_verification.value == "sms"
 
 
 def test_unset_settings_take_the_documented_defaults() -> None:
@@ -331,6 +365,12 @@ def test_unset_settings_take_the_documented_defaults() -> None:
         ("partner-confirm:seedPartnerPhone", "010-1234-5678"),
         ("partner-confirm:supportPhone", "call us"),
         ("partner-confirm:brandName", "아주 길고 긴 여행 예약 플랫폼 이름"),
+        ("partner-confirm:customerVerification", "email"),
+        ("partner-confirm:smsDailyBudgetParts", "-1"),
+        ("partner-confirm:partnerTextsPerHour", "0"),
+        ("partner-confirm:codeTextsPerReservation", "0"),
+        ("partner-confirm:seedCustomerPhone", "010-1234-5678"),
+        ("partner-confirm:demoReservations", "100000"),
     ],
 )
 def test_a_bad_value_fails_with_the_setting_named(key: str, value: str) -> None:

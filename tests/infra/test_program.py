@@ -236,6 +236,29 @@ def test_only_the_functions_that_sign_or_check_read_a_keyring(
     assert len(granted) == 2, granted
 
 
+def _variables(program: dict[str, Any], key: str) -> dict[str, str]:
+    [function] = [
+        f
+        for f in of_type(program, "aws:lambda/function:Function")
+        if f["inputs"]["handler"] == handler_path(key)
+    ]
+    return dict(function["inputs"]["environment"]["variables"])
+
+
+def test_the_stacks_limits_reach_the_functions_that_enforce_them(program: dict[str, Any]) -> None:
+    intake, verify, sender = (_variables(program, key) for key in ("intake", "verify", "sms_sender"))
+
+    assert intake["CUSTOMER_VERIFICATION"] == "sms"
+    assert (
+        intake["SMS_DAILY_BUDGET_PARTS"]
+        == verify["SMS_DAILY_BUDGET_PARTS"]
+        == sender["SMS_DAILY_BUDGET_PARTS"]
+    )
+    assert intake["RATE_LIMIT_PER_MINUTE"] == verify["RATE_LIMIT_PER_MINUTE"] == "100"
+    assert (verify["CODE_TEXTS_PER_RESERVATION"], verify["CODE_TEXTS_PER_ADDRESS"]) == ("3", "10")
+    assert sender["PARTNER_TEXTS_PER_HOUR"] == "20"
+
+
 def test_no_function_environment_holds_a_secret(program: dict[str, Any]) -> None:
     # Anyone allowed lambda:GetFunctionConfiguration reads environment variables: secrets live in SSM.
     for function in of_type(program, "aws:lambda/function:Function"):
