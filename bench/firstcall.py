@@ -126,17 +126,22 @@ start, cpu = time.perf_counter(), time.process_time()
 import json, sys, uuid
 import boto3
 data = json.loads(sys.stdin.read())
-lex = boto3.client("lexv2-runtime")
-lex.recognize_text(botId="BOTID00001", botAliasId="ALIAS00001", localeId="ko_KR",
-                   sessionId=uuid.uuid4().hex, text=data["message"])
 dynamodb = boto3.client("dynamodb")
 request_id = str(uuid.uuid4())
 table, pk = data["table"], {"S": "BASELINE#" + request_id}
+window = {"PK": {"S": "BASELINE#WINDOW"}, "SK": {"S": request_id}}
+dynamodb.get_item(TableName=table, Key=window, ConsistentRead=True)
+dynamodb.put_item(TableName=table, Item={**window, "hits": {"L": [{"N": "1"}]}})
+dynamodb.batch_get_item(RequestItems={table: {"Keys": [
+    {"PK": pk, "SK": {"S": "OPEN"}}, {"PK": {"S": "BASELINE#BUDGET"}, "SK": {"S": request_id}}],
+    "ConsistentRead": True}})
+lex = boto3.client("lexv2-runtime")
+lex.recognize_text(botId="BOTID00001", botAliasId="ALIAS00001", localeId="ko_KR",
+                   sessionId=uuid.uuid4().hex, text=data["message"])
 dynamodb.transact_write_items(TransactItems=[
     {"Put": {"TableName": table, "Item": {"PK": pk, "SK": {"S": "REQ"}}}},
     {"Put": {"TableName": table, "Item": {"PK": pk, "SK": {"S": "EVT"}}}},
-    {"Update": {"TableName": table, "Key": {"PK": {"S": "BASELINE#RATE"}, "SK": {"S": request_id}},
-                "UpdateExpression": "ADD hits :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+    {"Put": {"TableName": table, "Item": {"PK": pk, "SK": {"S": "OPEN"}}}},
 ])
 boto3.client("lambda").invoke(FunctionName="orchestrator", InvocationType="Event",
                               Payload=json.dumps({"requestId": request_id}))
@@ -256,6 +261,9 @@ def function_environment(endpoint: str) -> dict[str, str]:
         "BOT_ALIAS_ID": "ALIAS00001",
         "NOTIFIER": "template",
         "RATE_LIMIT_PER_MINUTE": "100000",
+        # Many runs text partners from one process: the day's budget and the partner cap stay out of the way.
+        "SMS_DAILY_BUDGET_PARTS": "100000",
+        "PARTNER_TEXTS_PER_HOUR": "100000",
     }
 
 
@@ -315,8 +323,29 @@ class Scenario:
         )
         self._context = _InProcessContext()
 
-    def _chat_body(self) -> dict[str, Any]:
-        return {"customerPhone": "010-1234-5678", "reservationNumber": RESERVATION, "message": MESSAGE}
+    def _chat_body(self, reservation: str = RESERVATION) -> dict[str, Any]:
+        return {"customerPhone": "010-1234-5678", "reservationNumber": reservation, "message": MESSAGE}
+
+    def _fresh_reservation(self) -> str:
+        """A reservation of its own for each request: one question per reservation waits at a time."""
+        import boto3
+
+        from handlers.store.keys import reservation_item
+        from handlers.store.table import to_dynamo
+
+        self._reservations = getattr(self, "_reservations", 0) + 1
+        number = f"{RESERVATION}-{self._reservations:04d}"
+        item = reservation_item(
+            reservation_number=number,
+            customer_phone_e164=CUSTOMER_PHONE,
+            partner_id="P-1",
+            partner_name="첫 호출 파트너",
+            partner_phone_e164="+821098765432",
+            service_type="숙박",
+            reservation_date="2026-12-01",
+        )
+        boto3.client("dynamodb").put_item(TableName=TABLE, Item=to_dynamo(item))
+        return number
 
     def texted_request(self) -> tuple[str, str]:
         """A request whose partner was texted, through the real handlers: (requestId, link token)."""
@@ -324,7 +353,8 @@ class Scenario:
         from handlers.clients import client
         from handlers.settings import get_settings
 
-        answer = intake.handler(_event("chat.json", body=self._chat_body()), self._context)
+        body = self._chat_body(self._fresh_reservation())
+        answer = intake.handler(_event("chat.json", body=body), self._context)
         request_id = str(json.loads(answer["body"])["requestId"])
         orchestrator.handler({"requestId": request_id}, self._context)
         published: list[str] = []
@@ -346,7 +376,8 @@ class Scenario:
         from handlers.store import keys
 
         if function == "intake":
-            return _event("chat.json", body=self._chat_body()), {"table": TABLE, "message": MESSAGE}
+            body = self._chat_body(f"{RESERVATION}-ASK-{run}")  # the intake does not look it up
+            return _event("chat.json", body=body), {"table": TABLE, "message": MESSAGE}
         request_id, token = self.texted_request()
         if function == "status":
             return _event("status.json", REQUEST_ID=request_id), {"table": TABLE, "requestId": request_id}

@@ -17,4 +17,11 @@ def test_each_baseline_makes_the_same_aws_calls_as_its_function():
         assert result.calls, result
     by_function = {r.function: r.calls for r in results}
     assert by_function["status"] == ("dynamodb.Query",)
-    assert by_function["intake"] == ("lex.RecognizeText", "dynamodb.TransactWriteItems", "lambda.Invoke")
+    assert by_function["intake"] == (
+        "dynamodb.GetItem",
+        "dynamodb.PutItem",
+        "dynamodb.BatchGetItem",
+        "lex.RecognizeText",
+        "dynamodb.TransactWriteItems",
+        "lambda.Invoke",
+    )
