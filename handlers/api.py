@@ -230,6 +230,17 @@ def _domain_handler(status: int, code: str) -> Any:
     return handle
 
 
+def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """`app.resolve`, with the event held by this resolver.
+
+    Powertools keeps the current event on a class attribute that every resolver of the process shares, so
+    two invocations at once (the local runtime runs them in threads) would read each other's body, headers
+    and address. An instance attribute shadows it for this resolver.
+    """
+    app.current_event = app._to_proxy_event(event)  # type: ignore[assignment]
+    return dict(app.resolve(event, context))
+
+
 def source_ip(app: APIGatewayHttpResolver) -> str:
     return str(app.current_event.request_context.http.source_ip or "unknown")
 

@@ -24,4 +24,4 @@ def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
 
 @instrumented()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return _app(get_settings().allowed_origin).resolve(event, context)
+    return api.resolve(_app(get_settings().allowed_origin), event, context)

@@ -72,6 +72,6 @@ def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
 
 @instrumented()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    result = _app(get_settings().allowed_origin).resolve(event, context)
+    result = api.resolve(_app(get_settings().allowed_origin), event, context)
     result.setdefault("headers", {}).update(TOKEN_HEADERS)
     return result

@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from handlers.observability import logger
 from handlers.store import keys
 from handlers.store.retry import RetryingClient
 from handlers.store.schema import TTL_ATTRIBUTE
@@ -75,9 +76,11 @@ class Guards:
                 self._client.put_item(TableName=self._table, Item={**key, **to_dynamo(fresh)}, **guard)
             except ClientError as exc:
                 if _conditional(exc):
+                    logger().info("limit write lost a race; recounting", extra={"scope": scope})
                     continue  # another hit landed first: recount
                 raise
             return Verdict(True)
+        logger().warning("limit write kept losing races", extra={"scope": scope, "seen": item})
         return Verdict(False, 1)
 
     # -- the daily SMS budget --------------------------------------------------------------------------
