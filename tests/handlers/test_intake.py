@@ -196,7 +196,7 @@ def test_storage_failure_is_500_json(flow, aws_client):
     [("ThrottlingException", 400), ("InternalServerError", 500), ("ServiceUnavailable", 503)],
 )
 def test_a_transient_storage_error_is_retried_and_the_chat_accepted(flow, aws_client, code, status):
-    failed = []
+    failed: list[str] = []
 
     def once(params, **_):
         if not failed:

@@ -375,7 +375,7 @@ def test_throttling_is_503_once_the_retries_are_spent(flow, aws_client, fast_sto
 
 def test_an_answer_whose_transaction_was_throttled_is_retried_and_recorded_once(flow, aws_client):
     request_id, token = flow.texted()
-    cancelled = []
+    cancelled: list[str] = []
 
     def throttled_once(params, **_):
         if not cancelled:
