@@ -8,7 +8,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.api import PartnerApi, PartnerApiArgs
+from components.api import STAGE_NAME, PartnerApi, PartnerApiArgs
 from components.bot import IntakeBot, IntakeBotArgs
 from components.code import code_archive
 from components.functions import FunctionDefaults, pinned_powertools_version, powertools_layer_parameter
@@ -37,11 +37,12 @@ defaults = FunctionDefaults(
     retention_days=settings.retention_days,
 )
 
-# The site's config.js needs the API URL, and the API's CORS needs the site's origin: the site is declared
-# first with a URL the API resolves once it exists.
-api_url: pulumi.Output[str]
-resolve_api_url: Callable[[pulumi.Output[str]], None]
-api_url, resolve_api_url = pulumi.deferred_output()
+# The distribution serves the API under /api/*, so it needs the API's endpoint; the API's functions start
+# the workflow, whose texts carry links on the distribution's domain. The site is declared first with an
+# endpoint the API resolves once its (dependency-free) HTTP API resource exists.
+api_endpoint: pulumi.Output[str]
+resolve_api_endpoint: Callable[[pulumi.Output[str]], None]
+api_endpoint, resolve_api_endpoint = pulumi.deferred_output()
 
 table = ConfirmationTable(
     "table",
@@ -67,8 +68,10 @@ site = StaticSite(
     "site",
     StaticSiteArgs(
         site_dir=ROOT / "site",
-        api_url=api_url,
-        region=settings.region,
+        api_endpoint=api_endpoint,
+        api_stage=STAGE_NAME,
+        origin_secret=secrets.initial_secrets["origin"],
+        waf_rate_limit=settings.waf_rate_limit if settings.waf == "on" else None,
         brand_name=settings.brand_name,
         support_phone=settings.support_phone,
         force_destroy=not settings.deletion_protection,
@@ -134,9 +137,11 @@ api = PartnerApi(
         sms_daily_budget_parts=settings.sms_daily_budget_parts,
         sms_mode=settings.sms_mode,
         sms_region=settings.sms_region,
-        allowed_origin=site.origin,
+        origin_key_parameter=secrets.parameter_names["origin"],
+        origin_key_parameter_arn=secrets.parameter_arns["origin"],
         throttle_rate_limit=settings.api_throttle.rate_limit,
         throttle_burst_limit=settings.api_throttle.burst_limit,
+        route_throttles=settings.route_throttles.limits(),
         log_retention_days=settings.log_retention_days,
         # HTTP API access logs are vended logs: under this prefix AWS grants delivery with one wildcard
         # statement instead of growing the account's 5 KB log resource policy per log group.
@@ -144,7 +149,7 @@ api = PartnerApi(
         support_phone=settings.support_phone,
     ),
 )
-resolve_api_url(api.api_url)
+resolve_api_endpoint(api.api_endpoint)
 monitoring = Monitoring(
     "monitoring",
     MonitoringArgs(
@@ -162,7 +167,7 @@ monitoring = Monitoring(
 
 pulumi.export("customerPageUrl", site.origin.apply(lambda origin: f"{origin}/"))
 pulumi.export("partnerLinkBase", site.partner_link_base)
-pulumi.export("apiUrl", api.api_url)
+pulumi.export("apiUrl", site.api_url)
 pulumi.export("tableName", table.table_name)
 pulumi.export("stateMachineArn", workflow.state_machine_arn)
 pulumi.export("botId", bot.bot_id)
@@ -170,6 +175,8 @@ pulumi.export("botAliasId", bot.bot_alias_id)
 pulumi.export("logGroupNames", {**workflow.log_group_names, **api.log_group_names})
 pulumi.export("siteBucketName", site.bucket_name)
 pulumi.export("distributionId", site.distribution_id)
+if site.web_acl_arn is not None:
+    pulumi.export("webAclArn", site.web_acl_arn)
 pulumi.export("dashboardUrl", monitoring.dashboard_url)
 pulumi.export("alarmTopicArn", monitoring.alarm_topic_arn)
 # Where this stack's texts go (`sns` or `log`): `python -m ops smoke` reads them back only from the log.

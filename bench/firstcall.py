@@ -40,6 +40,8 @@ TABLE = "partner-confirm-firstcall"
 RESERVATION = "R-FIRSTCALL-01"
 CUSTOMER_PHONE = "+821012345678"
 LINK_KEY_PARAMETER = "/partner-confirm/firstcall/link-signing-key"
+ORIGIN_KEY_PARAMETER = "/partner-confirm/firstcall/origin-verify-secret"
+ORIGIN_KEY_BASE64 = "dGVzdC1vcmlnaW4ta2V5LTAxMjM0NTY3ODlhYmNkZWY="  # what tests/events/*.json carry
 STATUS_TARGET = 1.3
 API_TARGET = 1.5
 
@@ -92,6 +94,7 @@ start, cpu = time.perf_counter(), time.process_time()
 import json, sys
 import boto3
 data = json.loads(sys.stdin.read())
+boto3.client("ssm").get_parameter(Name=data["originParameter"], WithDecryption=True)
 dynamodb = boto3.client("dynamodb")
 dynamodb.query(
     TableName=data["table"],
@@ -107,6 +110,7 @@ start, cpu = time.perf_counter(), time.process_time()
 import json, sys
 import boto3
 data = json.loads(sys.stdin.read())
+boto3.client("ssm").get_parameter(Name=data["originParameter"], WithDecryption=True)
 boto3.client("ssm").get_parameter(Name=data["keyParameter"], WithDecryption=True)
 dynamodb = boto3.client("dynamodb")
 dynamodb.get_item(TableName=data["table"], Key=data["tokenKey"], ConsistentRead=True)
@@ -126,6 +130,7 @@ start, cpu = time.perf_counter(), time.process_time()
 import json, sys, uuid
 import boto3
 data = json.loads(sys.stdin.read())
+boto3.client("ssm").get_parameter(Name=data["originParameter"], WithDecryption=True)
 dynamodb = boto3.client("dynamodb")
 request_id = str(uuid.uuid4())
 table, pk = data["table"], {"S": "BASELINE#" + request_id}
@@ -253,6 +258,7 @@ def function_environment(endpoint: str) -> dict[str, str]:
         "ORCHESTRATOR_FUNCTION": "orchestrator",
         "STATE_MACHINE_ARN": f"arn:aws:states:{REGION}:123456789012:stateMachine:firstcall",
         "LINK_KEY_PARAMETER": LINK_KEY_PARAMETER,
+        "ORIGIN_KEY_PARAMETER": ORIGIN_KEY_PARAMETER,
         "LINK_BASE_URL": "https://confirm.example/r/",
         "SMS_MODE": "sns",
         "SMS_REGION": SMS_REGION,
@@ -300,6 +306,12 @@ class Scenario:
             Type="SecureString",
             KeyId=kms_key,
             Value=json.dumps(initial_document("Zmlyc3QtY2FsbC1saW5rLWtleS0zMi1ieXRlcy4uLi4=")),
+        )
+        boto3.client("ssm").put_parameter(
+            Name=ORIGIN_KEY_PARAMETER,
+            Type="SecureString",
+            KeyId=kms_key,
+            Value=json.dumps(initial_document(ORIGIN_KEY_BASE64)),
         )
         dynamodb.put_item(
             TableName=TABLE,
@@ -377,12 +389,21 @@ class Scenario:
 
         if function == "intake":
             body = self._chat_body(f"{RESERVATION}-ASK-{run}")  # the intake does not look it up
-            return _event("chat.json", body=body), {"table": TABLE, "message": MESSAGE}
+            return _event("chat.json", body=body), {
+                "table": TABLE,
+                "message": MESSAGE,
+                "originParameter": ORIGIN_KEY_PARAMETER,
+            }
         request_id, token = self.texted_request()
         if function == "status":
-            return _event("status.json", REQUEST_ID=request_id), {"table": TABLE, "requestId": request_id}
+            return _event("status.json", REQUEST_ID=request_id), {
+                "table": TABLE,
+                "requestId": request_id,
+                "originParameter": ORIGIN_KEY_PARAMETER,
+            }
         data = {
             "table": TABLE,
+            "originParameter": ORIGIN_KEY_PARAMETER,
             "tokenKey": keys.token_key(link_token.digest(token)),
             "requestKey": keys.request_key(request_id),
             "keyParameter": LINK_KEY_PARAMETER,

@@ -25,6 +25,9 @@ ORCHESTRATOR = "partner-confirm-orchestrator"
 RESERVATION = "R-BENCH-0001"
 CUSTOMER_PHONE = "+821012345678"
 LINK_KEY_PARAMETER = "/partner-confirm/bench/link-signing-key"
+ORIGIN_KEY_PARAMETER = "/partner-confirm/bench/origin-verify-secret"
+# The origin key whose base64 tests/events/*.json carry as the header CloudFront adds.
+ORIGIN_KEY_BASE64 = "dGVzdC1vcmlnaW4ta2V5LTAxMjM0NTY3ODlhYmNkZWY="
 
 # `POST /chat`: the address's sliding window (read, write), the open question and the SMS budget (one batch
 # read), the request transaction, the hand-over; Lex (when on) comes on top.
@@ -77,6 +80,7 @@ def _environment() -> None:
         ORCHESTRATOR_FUNCTION=ORCHESTRATOR,
         STATE_MACHINE_ARN=f"arn:aws:states:{REGION}:123456789012:stateMachine:bench",
         LINK_KEY_PARAMETER=LINK_KEY_PARAMETER,
+        ORIGIN_KEY_PARAMETER=ORIGIN_KEY_PARAMETER,
         LINK_BASE_URL="https://confirm.example/r/",
         INTENT_CLASSIFIER="lex",
         BOT_ID="BENCHBOT01",
@@ -122,6 +126,12 @@ def measure() -> list[RoundTrips]:
             Type="SecureString",
             KeyId=kms_key,
             Value=json.dumps(initial_document("YmVuY2gtbGluay1rZXktMzItYnl0ZXMtbG9uZy4uLi4=")),
+        )
+        boto3.client("ssm", region_name=REGION).put_parameter(
+            Name=ORIGIN_KEY_PARAMETER,
+            Type="SecureString",
+            KeyId=kms_key,
+            Value=json.dumps(initial_document(ORIGIN_KEY_BASE64)),
         )
         dynamodb.put_item(
             TableName=TABLE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import pulumi
 import pulumi_aws as aws
@@ -24,8 +24,20 @@ ROUTES: Final[dict[str, str]] = {
     "POST /verify/confirm": "verify",
 }
 API_FUNCTIONS: Final = ("intake", "partner_response", "status", "verify")
+# Route key -> throttle group (stack setting `routeThrottles`): each route named here gets its own
+# route-level limits, so a flood of customer questions cannot use up what partners' answers need.
+# Routes not named here keep the stage default (`apiThrottle`).
+ROUTE_THROTTLE_GROUPS: Final[dict[str, str]] = {
+    "POST /chat": "customer",
+    "POST /verify": "customer",
+    "POST /verify/confirm": "customer",
+    "GET /confirm/{token}": "partner",
+    "POST /respond": "partner",
+}
+# The stage is named after the path the site serves the API under: CloudFront forwards `/api/chat` as it
+# is, and execute-api reads a named stage from the first path segment (`/api` + route `/chat`).
+STAGE_NAME: Final = "api"
 INTEGRATION_TIMEOUT_MS: Final = 29_000
-CORS_MAX_AGE_SECONDS: Final = 600
 _PATH_PARAMETER: Final = re.compile(r"\{[^/]+\}")
 
 
@@ -42,6 +54,19 @@ def access_log_format() -> dict[str, str]:
         "integrationError": "$context.integrationErrorMessage",
         "responseLength": "$context.responseLength",
     }
+
+
+def origin_secret_statements(
+    parameter_arn: pulumi.Input[str], key_arn: pulumi.Input[str]
+) -> list[pulumi.Output[dict[str, Any]]]:
+    """Read the origin secret: `iam.secret_read_statements` under their own ids, since a policy's ids are
+    unique and partner_response reads the link keyring too."""
+
+    def renamed(arns: list[str]) -> list[dict[str, Any]]:
+        return [{**s, "Sid": f"{s['Sid']}Origin"} for s in iam.secret_read_statements(arns[0], arns[1])]
+
+    both = pulumi.Output.all(parameter_arn, key_arn).apply(renamed)
+    return [both.apply(lambda statements: statements[0]), both.apply(lambda statements: statements[1])]
 
 
 def route_source_arn(execution_arn: str, route_key: str) -> str:
@@ -106,12 +131,16 @@ class PartnerApiArgs:
     """How the verification codes are sent (as the partner texts)."""
     sms_region: str = "ap-northeast-1"
     """SNS SMS is not offered in Seoul: the region that sends."""
-    allowed_origin: pulumi.Input[str]
-    """The site's origin (`https://<distribution>`): the only origin CORS allows."""
+    origin_key_parameter: pulumi.Input[str]
+    """SSM parameter of the secret CloudFront sends in the origin header; requests without it are refused."""
+    origin_key_parameter_arn: pulumi.Input[str]
+    """Its ARN, for the API functions' policies."""
     throttle_rate_limit: float
-    """Stage-wide steady requests per second."""
+    """Stage default steady requests per second (routes without their own limits)."""
     throttle_burst_limit: int
-    """Stage-wide burst."""
+    """Stage default burst."""
+    route_throttles: dict[str, tuple[float, int]]
+    """Throttle group (`ROUTE_THROTTLE_GROUPS`) -> (steady requests per second, burst) of each route."""
     log_retention_days: int
     """Retention of the access log group."""
     access_log_group_name: str
@@ -124,7 +153,7 @@ class PartnerApi(pulumi.ComponentResource):
     """HTTP API + intake / orchestrator / partner-response / status functions."""
 
     api_id: pulumi.Output[str]
-    api_url: pulumi.Output[str]
+    api_endpoint: pulumi.Output[str]
     stage_name: pulumi.Output[str]
     functions: dict[str, DeployedFunction]
     function_names: dict[str, pulumi.Output[str]]
@@ -133,6 +162,9 @@ class PartnerApi(pulumi.ComponentResource):
     def __init__(self, name: str, args: PartnerApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("partnerconfirm:index:PartnerApi", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # Every function behind a route checks that its request came through CloudFront.
+        edge = {ENV["origin_key_parameter"]: args.origin_key_parameter}
+        edge_statements = origin_secret_statements(args.origin_key_parameter_arn, args.secrets_key_arn)
 
         limits = {
             ENV["rate_limit_per_minute"]: str(args.rate_limit_per_minute),
@@ -185,7 +217,7 @@ class PartnerApi(pulumi.ComponentResource):
                     if args.intent_tie_break
                     else {}
                 ),
-                ENV["allowed_origin"]: args.allowed_origin,
+                **edge,
                 ENV["support_phone"]: args.support_phone,
                 ENV["customer_verification"]: args.customer_verification.value,
                 ENV["customer_key_parameter"]: args.customer_key_parameter,
@@ -211,6 +243,7 @@ class PartnerApi(pulumi.ComponentResource):
                     if args.intent_tie_break
                     else []
                 ),
+                *edge_statements,
             ),
             parent=self,
         )
@@ -222,12 +255,13 @@ class PartnerApi(pulumi.ComponentResource):
             environment={
                 ENV["table_name"]: args.table_name,
                 ENV["link_key_parameter"]: args.link_key_parameter,
-                ENV["allowed_origin"]: args.allowed_origin,
+                **edge,
             },
             statements=pulumi.Output.all(
                 table("partner_response"),
                 iam.wildcard_statement(iam.TASK_CALLBACKS, sid="AnswerWorkflow"),
                 *secret_statements(args.link_key_parameter_arn, args.secrets_key_arn),
+                *edge_statements,
             ),
             parent=self,
         )
@@ -238,14 +272,15 @@ class PartnerApi(pulumi.ComponentResource):
             description="Answers the customer page's polling: status, timeline, notification",
             environment={
                 ENV["table_name"]: args.table_name,
-                ENV["allowed_origin"]: args.allowed_origin,
+                **edge,
             },
-            statements=pulumi.Output.all(table("status")),
+            statements=pulumi.Output.all(table("status"), *edge_statements),
             parent=self,
         )
         verify_statements: list[pulumi.Input[dict]] = [
             table("verify"),
             *secret_statements(args.customer_key_parameter_arn, args.secrets_key_arn),
+            *edge_statements,
         ]
         if args.sms_mode is SmsMode.SNS:
             verify_statements.append(iam.wildcard_statement(["sns:Publish"], sid="TextPhoneNumbers"))
@@ -256,7 +291,7 @@ class PartnerApi(pulumi.ComponentResource):
             description="Texts a customer a one-time code and exchanges it for a customer token",
             environment={
                 ENV["table_name"]: args.table_name,
-                ENV["allowed_origin"]: args.allowed_origin,
+                **edge,
                 ENV["customer_key_parameter"]: args.customer_key_parameter,
                 ENV["code_texts_per_reservation"]: str(args.code_texts_per_reservation),
                 ENV["code_texts_per_address"]: str(args.code_texts_per_address),
@@ -273,12 +308,7 @@ class PartnerApi(pulumi.ComponentResource):
             f"{name}-api",
             protocol_type="HTTP",
             description="partner-confirm: customer questions and partner answers",
-            cors_configuration={
-                "allow_origins": [args.allowed_origin],
-                "allow_methods": ["GET", "POST", "OPTIONS"],
-                "allow_headers": ["content-type", "authorization"],
-                "max_age": CORS_MAX_AGE_SECONDS,
-            },
+            # No CORS: the pages call the API on their own origin, through CloudFront (`/api/*`).
             opts=child,
         )
         integrations = {
@@ -326,14 +356,24 @@ class PartnerApi(pulumi.ComponentResource):
         stage = aws.apigatewayv2.Stage(
             f"{name}-stage",
             api_id=api.id,
-            name="$default",
+            name=STAGE_NAME,
             auto_deploy=True,
-            # Both values, always: setting only one throttles the other to 0 (every call 429).
+            # Both values, always, here and in every route setting: a setting with only one of them
+            # throttles the other to 0 (every call 429).
             default_route_settings={
                 "throttling_rate_limit": args.throttle_rate_limit,
                 "throttling_burst_limit": args.throttle_burst_limit,
                 "detailed_metrics_enabled": True,
             },
+            route_settings=[
+                {
+                    "route_key": route_key,
+                    "throttling_rate_limit": args.route_throttles[group][0],
+                    "throttling_burst_limit": args.route_throttles[group][1],
+                    "detailed_metrics_enabled": True,
+                }
+                for route_key, group in ROUTE_THROTTLE_GROUPS.items()
+            ],
             access_log_settings={
                 "destination_arn": access_logs.arn,
                 "format": pulumi.Output.json_dumps(access_log_format()),
@@ -344,15 +384,16 @@ class PartnerApi(pulumi.ComponentResource):
         self.api_id = api.id
         self.stage_name = stage.name
         self.function_names = {key: f.name for key, f in self.functions.items()}
-        # The `$default` stage serves at the API endpoint itself (no stage path, no trailing slash).
-        self.api_url = pulumi.Output.all(api.api_endpoint, stage.id).apply(lambda values: values[0])
+        # The endpoint alone (not the stage): the distribution needs it, and must not wait on the stage,
+        # whose routes reach the functions that need the distribution's domain for their links.
+        self.api_endpoint = api.api_endpoint
         self.log_group_names = {
             **{key: f.log_group.name for key, f in self.functions.items()},
             "api": access_logs.name,
         }
         self.register_outputs(
             {
-                "apiUrl": self.api_url,
+                "apiEndpoint": self.api_endpoint,
                 "functionNames": self.function_names,
             }
         )

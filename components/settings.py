@@ -10,7 +10,7 @@ import json
 from typing import Annotated, Any, Final, Literal
 
 import pulumi
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from handlers.models.messages import MAX_BRAND_CHARS
@@ -71,6 +71,35 @@ class ApiThrottle(_Settings):
     burst_limit: int = Field(default=100, gt=0)
 
 
+class RouteThrottles(_Settings):
+    """Route-level throttling: each group's routes get their own limits, apart from the stage default.
+
+    A flood of customer questions then exhausts only the customer routes' limits, never the partners'.
+    """
+
+    customer: ApiThrottle = ApiThrottle(rate_limit=20.0, burst_limit=100)
+    partner: ApiThrottle = ApiThrottle(rate_limit=20.0, burst_limit=100)
+
+    def limits(self) -> dict[str, tuple[float, int]]:
+        """Throttle group -> (steady requests per second, burst)."""
+        return {
+            group: (throttle.rate_limit, throttle.burst_limit)
+            for group, throttle in (("customer", self.customer), ("partner", self.partner))
+        }
+
+
+def _on_off(value: Any) -> Any:
+    # YAML 1.1 reads an unquoted `on`/`off` as a boolean: accept it as the word it was meant to be.
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return "on" if value.lower() == "true" else "off"
+    return value
+
+
+OnOff = Annotated[Literal["on", "off"], BeforeValidator(_on_off)]
+
+
 class StackSettings(_Settings):
     """The settings of one stack; camelCase names are the keys of the stack file."""
 
@@ -112,6 +141,10 @@ class StackSettings(_Settings):
     # issue 11: a request still open this long after its partner wait is ended by the sweeper.
     sweep_margin_seconds: int = Field(default=120, ge=1, le=3600)
     retention_days: int = Field(default=90, ge=1, le=3650)
+    route_throttles: RouteThrottles = RouteThrottles()
+    waf: OnOff = "off"
+    waf_rate_limit: int = Field(default=100, ge=10, le=2_000_000_000)
+    """Requests per address per minute through the distribution (AWS WAF accepts 10 and up)."""
 
 
 def _raw_values(config: pulumi.Config, aws_config: pulumi.Config) -> dict[str, Any]:

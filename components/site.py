@@ -6,7 +6,8 @@ import json
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, cast
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_aws as aws
@@ -17,6 +18,19 @@ CONFIG_JS: Final = "config.js"
 # AWS managed cache policies (fixed ids, so no lookup is needed).
 CACHING_OPTIMIZED: Final = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED: Final = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+# AWS managed origin request policy: every viewer header, query string and cookie but `Host` (API Gateway
+# must see its own host). With caching disabled it also forwards `Authorization`.
+ALL_VIEWER_EXCEPT_HOST_HEADER: Final = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+ALL_METHODS: Final = ("GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE")
+# CloudFront adds this header, with a generated secret, to every request it sends the API; the API
+# functions refuse a request without it (docs/contracts.md, "The edge").
+ORIGIN_HEADER: Final = "X-Origin-Verify"
+# The web ACL (scope CLOUDFRONT, which AWS only accepts in us-east-1).
+WAF_REGION: Final = "us-east-1"
+RATE_RULE: Final = "rate-per-address"
+RATE_WINDOW_SECONDS: Final = 60
+RATE_LIMITED_BODY_KEY: Final = "rate-limited"
+RATE_LIMITED_MESSAGE: Final = "요청이 너무 많습니다. 1분 뒤에 다시 시도해 주세요."
 HSTS_SECONDS: Final = 63_072_000
 
 CONTENT_TYPES: Final[dict[str, str]] = {
@@ -89,23 +103,14 @@ def config_js(api_url: str, brand_name: str, support_phone: str, customer_verifi
     return f"window.PARTNER_CONFIRM_CONFIG = {config};\n"
 
 
-def api_connect_source(region: str) -> str:
-    """The CSP source that admits the HTTP API of `region`.
-
-    The exact API host is not used: the distribution (which carries the CSP) would then depend on the API,
-    while the API's CORS depends on the distribution's domain.
-    """
-    return f"https://*.execute-api.{region}.amazonaws.com"
-
-
-def content_security_policy(api_source: str) -> str:
-    """Same-origin pages with no inline code; the only other origin they talk to is the API."""
+def content_security_policy() -> str:
+    """Same-origin pages with no inline code; the API is on the same origin (`/api/*`), so nothing else."""
     directives = {
         "default-src": "'self'",
         "script-src": "'self'",
         "style-src": "'self'",
         "img-src": "'self' data:",
-        "connect-src": f"'self' {api_source}",
+        "connect-src": "'self'",
         "object-src": "'none'",
         "base-uri": "'none'",
         "form-action": "'self'",
@@ -114,14 +119,74 @@ def content_security_policy(api_source: str) -> str:
     return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
+def api_origin_domain(api_endpoint: str) -> str:
+    """The host of the API's execute-api endpoint (`https://<id>.execute-api.<region>.amazonaws.com`)."""
+    return urlsplit(api_endpoint).netloc
+
+
+def rate_limited_body() -> str:
+    """The web ACL's answer to an address over its rate: the API's own error shape, in Korean."""
+    return json.dumps({"error": "RATE_LIMITED", "message": RATE_LIMITED_MESSAGE}, ensure_ascii=False)
+
+
+def _visibility(metric: str) -> dict[str, Any]:
+    return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}
+
+
+def web_acl_rules(rate_limit: int) -> list[dict[str, Any]]:
+    """The web ACL's rules, in evaluation order: known-bad addresses, the rate per address, then inputs."""
+
+    def managed(priority: int, group: str) -> dict[str, Any]:
+        return {
+            "name": group,
+            "priority": priority,
+            # Keep the group's own actions (block); `count` here would only watch.
+            "override_action": {"none": {}},
+            "statement": {"managed_rule_group_statement": {"vendor_name": "AWS", "name": group}},
+            "visibility_config": _visibility(group),
+        }
+
+    rate = {
+        "name": RATE_RULE,
+        "priority": 1,
+        "action": {
+            "block": {
+                "custom_response": {
+                    "response_code": 429,
+                    "custom_response_body_key": RATE_LIMITED_BODY_KEY,
+                    "response_headers": [{"name": "Retry-After", "value": str(RATE_WINDOW_SECONDS)}],
+                }
+            }
+        },
+        "statement": {
+            "rate_based_statement": {
+                "limit": rate_limit,
+                "aggregate_key_type": "IP",
+                "evaluation_window_sec": RATE_WINDOW_SECONDS,
+            }
+        },
+        "visibility_config": _visibility(RATE_RULE),
+    }
+    return [
+        managed(0, "AWSManagedRulesAmazonIpReputationList"),
+        rate,
+        managed(2, "AWSManagedRulesCommonRuleSet"),
+        managed(3, "AWSManagedRulesKnownBadInputsRuleSet"),
+    ]
+
+
 @dataclass(frozen=True, kw_only=True)
 class StaticSiteArgs:
     site_dir: Path
     """The directory whose files are published (`site/`)."""
-    api_url: pulumi.Input[str]
-    """The API base URL, written to `config.js`."""
-    region: str
-    """The API's region, admitted by the CSP's connect-src."""
+    api_endpoint: pulumi.Input[str]
+    """The HTTP API's execute-api endpoint: the origin of `/<api_stage>/*`."""
+    api_stage: str
+    """The API stage, named as the path the site serves the API under (`api`: `/api/chat` -> `/chat`)."""
+    origin_secret: pulumi.Input[str]
+    """What CloudFront sends the API in the origin header (the stack's `origin` secret, kept secret)."""
+    waf_rate_limit: int | None = None
+    """Requests per address and minute the web ACL lets through; None: no web ACL."""
     brand_name: str
     """The service's name, shown by the pages (`config.js`)."""
     support_phone: str
@@ -133,13 +198,16 @@ class StaticSiteArgs:
 
 
 class StaticSite(pulumi.ComponentResource):
-    """Private bucket (OAC only), CloudFront over HTTPS, security headers, the pages and `config.js`."""
+    """Private bucket (OAC only), CloudFront over HTTPS, security headers, the pages and `config.js`, the
+    API under `/api/*` on the same origin, and an optional WAF web ACL in front of both."""
 
     bucket_name: pulumi.Output[str]
     distribution_id: pulumi.Output[str]
     domain_name: pulumi.Output[str]
     origin: pulumi.Output[str]
     partner_link_base: pulumi.Output[str]
+    api_url: pulumi.Output[str]
+    web_acl_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: StaticSiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("partnerconfirm:index:StaticSite", name, None, opts)
@@ -185,7 +253,7 @@ class StaticSite(pulumi.ComponentResource):
         )
         security_headers: aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgsDict = {
             "content_security_policy": {
-                "content_security_policy": content_security_policy(api_connect_source(args.region)),
+                "content_security_policy": content_security_policy(),
                 "override": True,
             },
             "content_type_options": {"override": True},
@@ -213,7 +281,14 @@ class StaticSite(pulumi.ComponentResource):
             },
             opts=child,
         )
+        # CloudFront sends it, the API functions check it (they read it from SSM, components/secrets.py).
+        origin_secret = pulumi.Output.secret(args.origin_secret)
+        self.web_acl_arn = None
+        if args.waf_rate_limit is not None:
+            self.web_acl_arn = self._web_acl(name, args.waf_rate_limit)
+
         site_origin = "site-bucket"
+        api_origin = "api"
         read_only = ["GET", "HEAD"]
         distribution = aws.cloudfront.Distribution(
             f"{name}-cdn",
@@ -228,7 +303,21 @@ class StaticSite(pulumi.ComponentResource):
                     "origin_id": site_origin,
                     "domain_name": bucket.bucket_regional_domain_name,
                     "origin_access_control_id": access_control.id,
-                }
+                },
+                {
+                    "origin_id": api_origin,
+                    "domain_name": pulumi.Output.from_input(args.api_endpoint).apply(api_origin_domain),
+                    # No origin path: the viewer's `/api/chat` reaches the API as `/api/chat`, which is the
+                    # route `POST /chat` of the stage named `api` (a named stage is the first path segment
+                    # of execute-api URLs). No CloudFront Function is needed to strip the prefix.
+                    "custom_origin_config": {
+                        "http_port": 80,
+                        "https_port": 443,
+                        "origin_protocol_policy": "https-only",
+                        "origin_ssl_protocols": ["TLSv1.2"],
+                    },
+                    "custom_headers": [{"name": ORIGIN_HEADER, "value": origin_secret}],
+                },
             ],
             default_cache_behavior={
                 "target_origin_id": site_origin,
@@ -241,6 +330,16 @@ class StaticSite(pulumi.ComponentResource):
             },
             ordered_cache_behaviors=[
                 {
+                    "path_pattern": f"/{args.api_stage}/*",
+                    "target_origin_id": api_origin,
+                    "viewer_protocol_policy": "https-only",
+                    "allowed_methods": list(ALL_METHODS),
+                    "cached_methods": read_only,
+                    "compress": True,
+                    "cache_policy_id": CACHING_DISABLED,
+                    "origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST_HEADER,
+                },
+                {
                     "path_pattern": "/r/*",
                     "target_origin_id": site_origin,
                     "viewer_protocol_policy": "https-only",
@@ -250,20 +349,21 @@ class StaticSite(pulumi.ComponentResource):
                     "cache_policy_id": CACHING_DISABLED,
                     "response_headers_policy_id": partner_link_headers.id,
                     "function_associations": [{"event_type": "viewer-request", "function_arn": rewrite.arn}],
-                }
+                },
             ],
             # The private bucket answers 403 for a key it does not have (S3's English XML): a mistyped
-            # address gets the Korean page instead, as a 404. These apply to the whole distribution, which
-            # serves only the site; the API has its own domain.
+            # address gets the Korean page instead, as a 404. Error responses apply to every behaviour,
+            # the API's too, so only 403 is mapped: the API's own 404 (an unknown request) must stay its
+            # JSON, and the API never answers 403 through the edge (the origin header is always there).
             custom_error_responses=[
                 {
-                    "error_code": code,
+                    "error_code": 403,
                     "response_code": 404,
                     "response_page_path": NOT_FOUND_PAGE,
                     "error_caching_min_ttl": NOT_FOUND_CACHE_SECONDS,
                 }
-                for code in (403, 404)
             ],
+            web_acl_id=self.web_acl_arn,
             restrictions={"geo_restriction": {"restriction_type": "none"}},
             viewer_certificate={"cloudfront_default_certificate": True},
             # SMS links point here: do not hold `pulumi up` for the edge rollout.
@@ -296,8 +396,8 @@ class StaticSite(pulumi.ComponentResource):
             f"{name}-file-{CONFIG_JS}",
             bucket=bucket.id,
             key=CONFIG_JS,
-            content=pulumi.Output.from_input(args.api_url).apply(
-                lambda url: config_js(url, args.brand_name, args.support_phone, args.customer_verification)
+            content=config_js(
+                f"/{args.api_stage}", args.brand_name, args.support_phone, args.customer_verification
             ),
             content_type=CONTENT_TYPES[".js"],
             cache_control=cache_control(CONFIG_JS),
@@ -309,11 +409,43 @@ class StaticSite(pulumi.ComponentResource):
         self.domain_name = distribution.domain_name
         self.origin = distribution.domain_name.apply(lambda domain: f"https://{domain}")
         self.partner_link_base = distribution.domain_name.apply(lambda domain: f"https://{domain}/r/")
+        self.api_url = distribution.domain_name.apply(lambda domain: f"https://{domain}/{args.api_stage}")
         self.register_outputs(
             {
                 "bucketName": self.bucket_name,
                 "distributionId": self.distribution_id,
                 "origin": self.origin,
                 "partnerLinkBase": self.partner_link_base,
+                "apiUrl": self.api_url,
             }
         )
+
+    def _web_acl(self, name: str, rate_limit: int) -> pulumi.Output[str]:
+        """The web ACL in front of the distribution; CLOUDFRONT scope exists only in us-east-1."""
+        edge_region = aws.Provider(
+            f"{name}-{WAF_REGION}", region=WAF_REGION, opts=pulumi.ResourceOptions(parent=self)
+        )
+        allow: aws.wafv2.WebAclDefaultActionArgsDict = {"allow": {}}
+        visibility: aws.wafv2.WebAclVisibilityConfigArgsDict = {
+            "cloudwatch_metrics_enabled": True,
+            "metric_name": f"{name}-web-acl",
+            "sampled_requests_enabled": True,
+        }
+        acl = aws.wafv2.WebAcl(
+            f"{name}-web-acl",
+            description="partner-confirm: rate per address, AWS managed rule groups",
+            scope="CLOUDFRONT",
+            default_action=allow,
+            # Plain dicts from a pure builder (unit-tested), in the provider's nested dict shape.
+            rules=cast(Any, web_acl_rules(rate_limit)),
+            custom_response_bodies=[
+                {
+                    "key": RATE_LIMITED_BODY_KEY,
+                    "content_type": "APPLICATION_JSON",
+                    "content": rate_limited_body(),
+                }
+            ],
+            visibility_config=visibility,
+            opts=pulumi.ResourceOptions(parent=self, provider=edge_region),
+        )
+        return acl.arn

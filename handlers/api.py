@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import json
 import threading
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
+from handlers import wiring
 from handlers.models import errors
 from handlers.models.api import MAX_BODY_BYTES, error_body
 from handlers.models.messages import (
@@ -22,9 +24,15 @@ from handlers.models.messages import (
     UNKNOWN_FIELD,
 )
 from handlers.observability import logger
-from handlers.resolver import APIGatewayHttpResolver, CORSConfig, NotFoundError, Response, content_types
+from handlers.resolver import APIGatewayHttpResolver, NotFoundError, Response, content_types
+from handlers.settings import get_settings
 
 Model = TypeVar("Model", bound=BaseModel)
+
+# CloudFront adds this header with the stack's generated secret to every request it forwards to the API
+# (components/site.py); payload 2.0 events carry header names in lower case.
+ORIGIN_HEADER = "x-origin-verify"
+VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
 
 # Domain error -> (HTTP status, code). Each gets its own exception handler, registered in `build`.
 DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
@@ -141,12 +149,49 @@ def _validation_response(exc: ValidationError) -> Response:
     return error_response(400, "BAD_REQUEST", f"{ERROR_MESSAGES['BAD_REQUEST']} 확인할 항목: {named}")
 
 
-def build(allowed_origin: str | None) -> APIGatewayHttpResolver:
-    """A resolver with every error mapped to the JSON error body; the caller adds its routes."""
-    cors = CORSConfig(allow_origin=allowed_origin, max_age=300) if allowed_origin else None
+def _edge_refusal(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The answer to a request that did not come through CloudFront (straight to execute-api), or None."""
+    try:
+        accepted = wiring.origin_secrets(get_settings())
+    except Exception:
+        logger().exception("cannot read the origin secret")
+        return _proxy_result(error_response(500, "INTERNAL"))
+    headers = event.get("headers") or {}
+    presented = str(headers.get(ORIGIN_HEADER, "")).encode("utf-8")
+    # Every key compared, in constant time each: the answer takes as long whichever matched.
+    matches = [hmac.compare_digest(presented, secret) for secret in accepted]
+    if any(matches):
+        return None
+    logger().warning("request did not come through the edge", extra={"error": "EDGE_REQUIRED"})
+    return _proxy_result(error_response(403, "EDGE_REQUIRED"))
+
+
+def _proxy_result(response: Response) -> dict[str, Any]:
+    """A resolver's Response as the payload 2.0 proxy result API Gateway reads."""
+    return {
+        "statusCode": response.status_code,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
+
+
+def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Serve one API event. A request that did not come through the edge is refused here, before any
+    route: it costs no body parsing, table read or paid call."""
+    refused = _edge_refusal(event)
+    if refused is not None:
+        return refused
+    return _resolve_own_event(app, event, context)
+
+
+def build() -> APIGatewayHttpResolver:
+    """A resolver with every error mapped to the JSON error body; the caller adds its routes and serves
+    events through `resolve`, which refuses those that skipped the edge. No CORS: the pages call the API
+    on their own origin."""
     # Never debug mode, whatever POWERTOOLS_DEV says: it prints each raw event (phones, link tokens)
     # past the log scrubbing, and answers errors with a traceback.
-    app = APIGatewayHttpResolver(cors=cors, debug=False)
+    app = APIGatewayHttpResolver(debug=False)
 
     @app.exception_handler(BodyInvalidError)
     def _invalid(exc: BodyInvalidError) -> Response:
@@ -203,21 +248,19 @@ def build(allowed_origin: str | None) -> APIGatewayHttpResolver:
     return app
 
 
-def per_thread(
-    make: Callable[[str | None], APIGatewayHttpResolver],
-) -> Callable[[str | None], APIGatewayHttpResolver]:
-    """Build a function's resolver once per thread and allowed origin, not on every invocation.
+def per_thread(make: Callable[[], APIGatewayHttpResolver]) -> Callable[[], APIGatewayHttpResolver]:
+    """Build a function's resolver once per thread, not on every invocation.
 
     A resolver holds the event it is resolving, so threads never share one: the local runtime runs
     several invocations at once in one process, while a Lambda environment runs one at a time.
     """
     local = threading.local()
 
-    def get(allowed_origin: str | None) -> APIGatewayHttpResolver:
-        built: dict[str | None, APIGatewayHttpResolver] = local.__dict__.setdefault("built", {})
-        if allowed_origin not in built:
-            built[allowed_origin] = make(allowed_origin)
-        return built[allowed_origin]
+    def get() -> APIGatewayHttpResolver:
+        built: APIGatewayHttpResolver | None = getattr(local, "built", None)
+        if built is None:
+            built = local.built = make()
+        return built
 
     return get
 
@@ -230,7 +273,7 @@ def _domain_handler(status: int, code: str) -> Any:
     return handle
 
 
-def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+def _resolve_own_event(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
     """`app.resolve`, with the event held by this resolver.
 
     Powertools keeps the current event on a class attribute that every resolver of the process shares, so
@@ -242,6 +285,14 @@ def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) ->
 
 
 def source_ip(app: APIGatewayHttpResolver) -> str:
+    """The visitor's address. Behind CloudFront, API Gateway's client is an edge server: CloudFront sends
+    the visitor's address as `CloudFront-Viewer-Address` (`<ip>:<port>`, forwarded by the managed origin
+    request policy). It is trusted because `resolve` has already proved the request came from
+    CloudFront, which sets that header itself."""
+    viewer = str((app.current_event.headers or {}).get(VIEWER_ADDRESS_HEADER, ""))
+    address, _, port = viewer.rpartition(":")
+    if address and port.isdigit():
+        return address
     return str(app.current_event.request_context.http.source_ip or "unknown")
 
 

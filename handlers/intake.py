@@ -38,8 +38,8 @@ def _classifier(settings: Settings) -> Classifier:
 
 
 @api.per_thread
-def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
-    app = api.build(allowed_origin)
+def _app() -> APIGatewayHttpResolver:
+    app = api.build()
 
     @app.post("/chat")
     def chat() -> Response:
@@ -78,4 +78,4 @@ def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
 
 @instrumented()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return api.resolve(_app(get_settings().allowed_origin), event, context)
+    return api.resolve(_app(), event, context)

@@ -20,8 +20,8 @@ TOKEN_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
 @api.per_thread
-def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
-    app = api.build(allowed_origin)
+def _app() -> APIGatewayHttpResolver:
+    app = api.build()
 
     @app.get("/confirm/<token>")
     def confirm(token: str) -> Response:
@@ -50,6 +50,6 @@ def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
 
 @instrumented()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    result = api.resolve(_app(get_settings().allowed_origin), event, context)
+    result = api.resolve(_app(), event, context)
     result.setdefault("headers", {}).update(TOKEN_HEADERS)
     return result

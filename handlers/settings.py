@@ -61,7 +61,7 @@ ENV = {
     "notifier": "NOTIFIER",
     "bedrock_model_id": "BEDROCK_MODEL_ID",
     "rate_limit_per_minute": "RATE_LIMIT_PER_MINUTE",
-    "allowed_origin": "ALLOWED_ORIGIN",
+    "origin_key_parameter": "ORIGIN_KEY_PARAMETER",
     "brand_name": "BRAND_NAME",
     "support_phone": "SUPPORT_PHONE",
     # issue 11: the sweeper's margin past the partner wait, and how long request data is kept (TTL).
@@ -97,7 +97,7 @@ class Settings(BaseModel):
     notifier: Notifier = Notifier.BEDROCK
     bedrock_model_id: str | None = None
     rate_limit_per_minute: int = Field(default=100, ge=1)
-    allowed_origin: str | None = None
+    origin_key_parameter: str | None = None
     brand_name: str | None = None  # the partner SMS starts with it
     support_phone: str | None = None  # customers are told to call it when nobody answered
     sweep_margin_seconds: int = Field(default=120, ge=1, le=3600)

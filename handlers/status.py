@@ -12,8 +12,8 @@ from handlers.usecases.status import view
 
 
 @api.per_thread
-def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
-    app = api.build(allowed_origin)
+def _app() -> APIGatewayHttpResolver:
+    app = api.build()
 
     @app.get("/requests/<requestId>")
     def request_status(requestId: str) -> Response:
@@ -24,4 +24,4 @@ def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
 
 @instrumented()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return api.resolve(_app(get_settings().allowed_origin), event, context)
+    return api.resolve(_app(), event, context)

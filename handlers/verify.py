@@ -17,10 +17,10 @@ from handlers.usecases.verify import confirm_code, request_code
 TOKEN_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
-def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
+def _app() -> APIGatewayHttpResolver:
     # A resolver holds the current event, so each invocation gets its own: the local runtime may run
     # several at once in one process.
-    app = api.build(allowed_origin)
+    app = api.build()
 
     @app.post("/verify")
     def verify() -> Response:
@@ -72,6 +72,6 @@ def _app(allowed_origin: str | None) -> APIGatewayHttpResolver:
 
 @instrumented()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    result = api.resolve(_app(get_settings().allowed_origin), event, context)
+    result = api.resolve(_app(), event, context)
     result.setdefault("headers", {}).update(TOKEN_HEADERS)
     return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from handlers import clock
 from handlers.adapters.secrets import Secrets
 from handlers.adapters.sms import LogSms, SmsSender, SnsSms
@@ -50,3 +52,10 @@ def sms(settings: Settings) -> SmsSender:
     if settings.sms_mode is SmsMode.LOG:
         return LogSms(logger())
     return SnsSms(client("sns", settings, region=settings.sms_region))
+
+
+def origin_secrets(settings: Settings) -> tuple[bytes, ...]:
+    """Every value the origin header may carry (docs/contracts.md, "The edge"): each key of the origin
+    keyring, base64, as CloudFront sends it."""
+    keyring = Secrets(parameters(settings)).keyring(settings.require("origin_key_parameter"))
+    return tuple(base64.b64encode(key) for key in keyring.verification_keys(int(clock.now())))

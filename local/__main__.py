@@ -5,6 +5,7 @@ settings), SWEEP_SECONDS (how often the declared schedules run here; default 30)
 default, prints log lines as CloudWatch receives them; `pretty` prints one readable line per event),
 DEMO_RESERVATIONS (extra generated demo reservations, each with its own customer phone, for load tests;
 default 0). `--config name=value` overrides any other stack setting, as `pulumi config set` would.
+WAF_RATE_LIMIT (the web ACL's requests per address and minute; default: the stack's wafRateLimit).
 """
 
 from __future__ import annotations
@@ -174,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             overrides["partnerWaitSeconds"] = wait
         if margin:
             overrides["sweepMarginSeconds"] = margin
+        if rate := os.environ.get("WAF_RATE_LIMIT"):
+            overrides["wafRateLimit"] = rate
         demo_reservations = os.environ.get("DEMO_RESERVATIONS")
         if demo_reservations:
             overrides["demoReservations"] = demo_reservations

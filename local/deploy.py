@@ -36,6 +36,9 @@ REGION = "ap-northeast-2"
 LOCAL_FUNCTION_OVERRIDES = {"INTENT_CLASSIFIER": "local", "NOTIFIER": "template"}
 
 _RESERVATION_KEYS = {"PK", "SK", "GSI1PK", "GSI1SK"}
+# Where the runtime plays an HTTP API's own execute-api endpoint (what CloudFront forwards to, and what
+# a request that skips the edge reaches). Its host is the loopback port itself.
+EXECUTE_API_PATH = "/_local/execute-api"
 
 
 @dataclass
@@ -124,6 +127,7 @@ class Deployment:
     distributions: list[dict[str, Any]] = field(default_factory=list)
     response_headers_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
     edge_functions: dict[str, str] = field(default_factory=dict)  # CloudFront Function code by ARN
+    web_acls: dict[str, dict[str, Any]] = field(default_factory=dict)  # WAF web ACL inputs by ARN
     table_items: list[dict[str, Any]] = field(default_factory=list)
     bots: list[dict[str, Any]] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
@@ -214,6 +218,8 @@ class LocalCloud(pulumi.runtime.Mocks):
             "aws:cloudfront/distribution:Distribution": self._distribution,
             "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": self._response_headers_policy,
             "aws:cloudfront/function:Function": self._edge_function,
+            "aws:wafv2/webAcl:WebAcl": self._web_acl,
+            "pulumi:providers:aws": self._provider,
             "aws:iam/role:Role": self._iam("role"),
             "aws:iam/policy:Policy": self._iam("policy"),
             "aws:cloudwatch/logGroup:LogGroup": self._log_group,
@@ -431,7 +437,7 @@ class LocalCloud(pulumi.runtime.Mocks):
 
     def _api(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         api_id = _suffix(10, string.ascii_lowercase + string.digits)
-        endpoint = f"{self.deployment.base_url}/api"
+        endpoint = f"{self.deployment.base_url}{EXECUTE_API_PATH}"
         execution_arn = self._arn("execute-api", api_id)
         self.deployment.apis[api_id] = LocalApi(
             api_id, endpoint, execution_arn, inputs.get("corsConfiguration")
@@ -545,6 +551,19 @@ class LocalCloud(pulumi.runtime.Mocks):
             "etag": _suffix(14).upper(),
             "status": "DEPLOYED",
         }
+
+    def _web_acl(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        acl_id = f"{_suffix(8)}-{_suffix(4)}-{_suffix(4)}-{_suffix(4)}-{_suffix(12)}"
+        acl_name = self._name(name, inputs)
+        scope = "global" if inputs.get("scope") == "CLOUDFRONT" else REGION
+        arn = f"arn:aws:wafv2:{'us-east-1' if scope == 'global' else REGION}:{ACCOUNT_ID}:{scope}/webacl/"
+        arn += f"{acl_name}/{acl_id}"
+        self.deployment.web_acls[arn] = inputs
+        return acl_id, {**inputs, "name": acl_name, "arn": arn, "capacity": 0, "lockToken": _suffix(36)}
+
+    def _provider(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        # An explicit provider (the web ACL's us-east-1 one): everything here runs on one emulator.
+        return f"{name}-{_suffix()}", inputs
 
     # -- everything else that has an emulator -----------------------------------------------------
 

@@ -72,8 +72,14 @@ def build_event(
     path_parameters: dict[str, str],
     api_id: str,
     stage: str,
+    added_headers: dict[str, str] | None = None,
+    source_ip: str | None = None,
 ) -> dict[str, Any]:
-    """The payload format 2.0 event API Gateway sends a Lambda proxy integration."""
+    """The payload format 2.0 event API Gateway sends a Lambda proxy integration.
+
+    `added_headers` replace the viewer's headers of the same name (CloudFront's origin headers);
+    `source_ip` is the client API Gateway sees (behind CloudFront, an edge server).
+    """
     body_bytes = request.get_data(cache=True)
     content_type = request.headers.get("Content-Type", "")
     is_text = not body_bytes or content_type.startswith(_TEXT_TYPES)
@@ -87,6 +93,8 @@ def build_event(
             continue
         key = name.lower()
         headers[key] = f"{headers[key]},{value}" if key in headers else value
+    for name, value in (added_headers or {}).items():
+        headers[name.lower()] = value
     query: dict[str, str] = {}
     for name, values in request.args.lists():
         query[name] = ",".join(values)
@@ -106,7 +114,7 @@ def build_event(
                 "method": request.method,
                 "path": raw_path,
                 "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
-                "sourceIp": request.remote_addr or "127.0.0.1",
+                "sourceIp": source_ip or request.remote_addr or "127.0.0.1",
                 "userAgent": request.headers.get("User-Agent", ""),
             },
             "requestId": base64.b32encode(uuid.uuid4().bytes[:10]).decode().rstrip("="),

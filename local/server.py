@@ -12,12 +12,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
 from local import emulator
-from local.deploy import ACCOUNT_ID, Deployment, LocalApi, LocalFunction, SiteObject
+from local.deploy import ACCOUNT_ID, EXECUTE_API_PATH, Deployment, LocalApi, LocalFunction, SiteObject
+from local.edge import Blocked, WebAcl, describe, origin_headers
 from local.faults import FaultBook, FaultError
 from local.gateway import ProxyResponse, build_event, gateway_error, proxy_response, select_route
 from local.lambdas import FunctionNotFoundError, LambdaRunner
@@ -31,6 +32,9 @@ INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocation
 _CREDENTIAL = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
 _SIGNED_QUERY = ("X-Amz-Algorithm", "X-Amz-Credential")
 _LOCALHOST = re.compile(r"^localhost(:\d+)?$", re.IGNORECASE)
+# The address API Gateway sees behind CloudFront: an edge server's, never the visitor's (CloudFront's
+# origin-facing range). The visitor's address arrives in `CloudFront-Viewer-Address`.
+EDGE_SERVER_ADDRESS = "130.176.0.10"
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -55,6 +59,7 @@ class LocalSystem:
         self.deployment: Deployment | None = None
         self.runner: LambdaRunner | None = None
         self.ready = False
+        self.web_acl: WebAcl | None = None
         self.calls: Counter[str] = Counter()
         self.faults = FaultBook()
         self.api_requests: Counter[str] = Counter()
@@ -63,6 +68,15 @@ class LocalSystem:
     def activate(self, deployment: Deployment, runner: LambdaRunner) -> None:
         self.deployment, self.runner = deployment, runner
         self.faults.function_keys = {function.key for function in deployment.functions.values()}
+        distribution = deployment.distributions[0] if deployment.distributions else {}
+        acl_arn = distribution.get("webAclId")
+        if acl_arn:
+            if acl_arn not in deployment.web_acls:
+                raise ValueError(
+                    f"the distribution names web ACL {acl_arn}, which the program did not declare"
+                )
+            self.web_acl = WebAcl(deployment.web_acls[acl_arn])
+            log.info("%s", describe(self.web_acl))
 
     def reset_counts(self) -> None:
         with self._stats_lock:
@@ -89,18 +103,80 @@ class LocalSystem:
             # call would be cross-origin and blocked, so send the browser to the origin they name.
             location = f"http://127.0.0.1{localhost.group(1) or ''}{request.full_path}".removesuffix("?")
             return Response(b"", status=307, headers={"Location": location})
+        if path == EXECUTE_API_PATH or path.startswith(f"{EXECUTE_API_PATH}/"):
+            return self._execute_api(request, path.removeprefix(EXECUTE_API_PATH) or "/")
         if path.startswith("/_local/"):
             return self._local_tool(request)
         invoke = INVOKE_PATH.match(path)
         if invoke and method == "POST":
             return self._lambda_invoke(request, unquote(invoke["function"]))
-        if not signed and (path == "/api" or path.startswith("/api/")):
-            return self._api(request, path.removeprefix("/api") or "/")
-        if not signed and method in ("GET", "HEAD") and not path.startswith("/moto-api"):
-            site = self._site(request)
-            if site is not None:
-                return site
+        if not signed and not path.startswith("/moto-api"):
+            edge = self._edge(request)
+            if edge is not None:
+                return edge
         return self._moto(request)
+
+    # -- CloudFront and AWS WAF -------------------------------------------------------------------
+
+    def _edge(self, request: Request) -> Response | None:
+        """What the distribution does with a visitor's request: its web ACL, then the behaviour's origin.
+
+        None hands the request to the emulator (an unsigned call that is not the site's or the API's).
+        """
+        deployment = self.deployment
+        if deployment is None or not deployment.distributions:
+            if request.path == "/api" or request.path.startswith("/api/"):
+                return _proxy(gateway_error(503, "Service Unavailable"))
+            return None
+        distribution = deployment.distributions[0]
+        behaviour = _behaviour(distribution, request.path)
+        origin = _origin(distribution, behaviour)
+        api = self._api_behind(deployment, origin)
+        if api is None and (request.method not in ("GET", "HEAD") or not deployment.objects):
+            return None
+        if self.web_acl is not None:
+            blocked = self.web_acl.check(request.remote_addr or "127.0.0.1")
+            if blocked is not None:
+                return _blocked(blocked)
+        if api is not None:
+            response = self._api(request, api, request.path, edge=origin_headers(origin))
+            return self._origin_error(deployment, distribution, behaviour, response)
+        return self._site(request, deployment, distribution, behaviour)
+
+    @staticmethod
+    def _api_behind(deployment: Deployment, origin: dict[str, Any]) -> LocalApi | None:
+        """The HTTP API whose execute-api host is this origin's domain, if it is one."""
+        domain = str(origin.get("domainName", ""))
+        for api in deployment.apis.values():
+            if urlsplit(api.endpoint).netloc == domain:
+                return api
+        return None
+
+    def _execute_api(self, request: Request, path: str) -> Response:
+        """A request straight to the API's execute-api URL: no edge, no origin headers."""
+        deployment = self.deployment
+        if deployment is None or not deployment.apis:
+            return _proxy(gateway_error(503, "Service Unavailable"))
+        return self._api(request, next(iter(deployment.apis.values())), path, edge=None)
+
+    def _origin_error(
+        self,
+        deployment: Deployment,
+        distribution: dict[str, Any],
+        behaviour: dict[str, Any],
+        response: Response,
+    ) -> Response:
+        """The distribution's custom error responses apply to every origin, the API's too."""
+        codes = {int(rule.get("errorCode", 0)) for rule in distribution.get("customErrorResponses") or []}
+        if response.status_code not in codes:
+            return response
+        status, page = self._error_page(deployment, distribution, response.status_code)
+        if page is None:
+            return response
+        replaced = Response(page.body, status=status, content_type=page.content_type)
+        for name, value in self._policy_headers(deployment, behaviour).items():
+            replaced.headers[name] = value
+        return replaced
 
     # -- the emulator -----------------------------------------------------------------------------
 
@@ -174,20 +250,25 @@ class LocalSystem:
 
     # -- API Gateway ------------------------------------------------------------------------------
 
-    def _api(self, request: Request, raw_path: str) -> Response:
+    def _api(
+        self, request: Request, api: LocalApi, raw_path: str, *, edge: dict[str, str] | None
+    ) -> Response:
+        """API Gateway at `raw_path` of its endpoint; `edge` holds the origin's custom headers when the
+        request came through CloudFront, None when it came straight to execute-api."""
         deployment, runner = self.deployment, self.runner
-        if deployment is None or runner is None or not deployment.apis:
+        if deployment is None or runner is None:
             return _proxy(gateway_error(503, "Service Unavailable"))
-        api = next(iter(deployment.apis.values()))
         stage = "$default" if "$default" in api.stage_names or not api.stage_names else api.stage_names[0]
+        route_path = raw_path
         if stage != "$default":
-            if not raw_path.startswith(f"/{stage}/"):
+            # A named stage is the first path segment; the event's rawPath keeps it, as on AWS.
+            if raw_path != f"/{stage}" and not raw_path.startswith(f"/{stage}/"):
                 return _proxy(gateway_error(404, "Not Found"))
-            raw_path = raw_path.removeprefix(f"/{stage}")
+            route_path = raw_path.removeprefix(f"/{stage}") or "/"
         if request.method == "OPTIONS" and api.cors and "Access-Control-Request-Method" in request.headers:
             return self._preflight(request, api)
         routes = [r for r in deployment.routes if r.api_id == api.api_id]
-        match = select_route(routes, request.method, raw_path)
+        match = select_route(routes, request.method, route_path)
         if match is None:
             return self._with_cors(request, api, _proxy(gateway_error(404, "Not Found")))
         route_key = match.route.route_key
@@ -196,6 +277,15 @@ class LocalSystem:
         function = self._route_function(deployment, runner, api, match.route.target, route_key, stage)
         if function is None:
             return self._with_cors(request, api, _proxy(gateway_error(500, "Internal Server Error")))
+        viewer = request.remote_addr or "127.0.0.1"
+        # What CloudFront adds: the origin's custom headers, the visitor's address (the managed origin
+        # request policy forwards CloudFront's headers), and itself as the client API Gateway sees.
+        cloudfront = {
+            **(edge or {}),
+            "CloudFront-Viewer-Address": f"{viewer}:{request.environ.get('REMOTE_PORT', '0')}",
+            "X-Forwarded-For": viewer,
+            "Via": "2.0 local.cloudfront.net (CloudFront)",
+        }
         event = build_event(
             request,
             route_key=route_key,
@@ -203,6 +293,8 @@ class LocalSystem:
             path_parameters=match.path_parameters,
             api_id=api.api_id,
             stage=stage,
+            added_headers=cloudfront if edge is not None else None,
+            source_ip=EDGE_SERVER_ADDRESS if edge is not None else None,
         )
         result = runner.invoke(function, event)
         if result.error is not None:
@@ -285,12 +377,13 @@ class LocalSystem:
 
     # -- CloudFront and the site bucket -----------------------------------------------------------
 
-    def _site(self, request: Request) -> Response | None:
-        deployment = self.deployment
-        if deployment is None or not deployment.objects:
-            return None
-        distribution = deployment.distributions[0] if deployment.distributions else {}
-        behaviour = _behaviour(distribution, request.path)
+    def _site(
+        self,
+        request: Request,
+        deployment: Deployment,
+        distribution: dict[str, Any],
+        behaviour: dict[str, Any],
+    ) -> Response:
         path = _viewer_request_rewrite(deployment, behaviour, request.path)
         if path == "/":
             path = "/" + str(distribution.get("defaultRootObject") or "")
@@ -423,6 +516,22 @@ def _operation(request: Request, data: bytes) -> str:
         if action:
             return f"{service}.{action[0]}"
     return f"{service}.{request.method}"
+
+
+def _origin(distribution: dict[str, Any], behaviour: dict[str, Any]) -> dict[str, Any]:
+    target = behaviour.get("targetOriginId")
+    for origin in distribution.get("origins") or []:
+        if origin.get("originId") == target:
+            return dict(origin)
+    return {}
+
+
+def _blocked(blocked: Blocked) -> Response:
+    response = Response(blocked.body, status=blocked.status)
+    response.headers.clear()
+    for name, value in blocked.headers:
+        response.headers.add(name, value)
+    return response
 
 
 def _behaviour(distribution: dict[str, Any], path: str) -> dict[str, Any]:

@@ -187,7 +187,11 @@ def flow_bill(scenario: Scenario, prices: Prices) -> Bill:
         invocations * prices.assume("lambdaMilliseconds") / 1000 * prices.assume("lambdaMemoryMb") / 1024
     )
     bill.add("Lambda", invocations * prices["lambda.request"] + gb_seconds * prices["lambda.arm64GbSecond"])
-    bill.add("API Gateway (HTTP)", sum(scenario.api.values()) * prices["apigateway.httpRequest"])
+    api_requests = sum(scenario.api.values())
+    bill.add("API Gateway (HTTP)", api_requests * prices["apigateway.httpRequest"])
+    # Every API request now crosses the distribution (/api/*), and its web ACL inspects it.
+    bill.add("CloudFront (API requests)", api_requests * prices["cloudfront.httpsRequest"])
+    bill.add("AWS WAF (requests)", api_requests * prices.assume("wafWebAcls") * prices["waf.request"])
     reads = writes = 0.0
     for operation, count in scenario.aws.items():
         service, _, name = operation.partition(".")
@@ -272,6 +276,12 @@ def fixed_monthly(prices: Prices) -> Bill:
         + prices.assume("customMetrics") * prices["cloudwatch.customMetric"],
     )
     bill.add("KMS", prices["kms.key"])  # the stack's key for its secrets
+    acls = prices.assume("wafWebAcls")
+    if acls:
+        bill.add(
+            "AWS WAF (web ACL and rules)",
+            acls * (prices["waf.webAcl"] + prices.assume("wafRules") * prices["waf.rule"]),
+        )
     return bill
 
 

@@ -46,6 +46,7 @@ ERROR_MESSAGES: Final[dict[str, str]] = {
     "SMS_BUDGET": "오늘 보낼 수 있는 문자를 모두 사용해 지금은 문의와 인증번호를 받을 수 없습니다. "
     "내일 다시 시도하시거나 고객센터로 연락해 주세요.",
     "UNSUPPORTED_MEDIA_TYPE": "요청 본문은 JSON(Content-Type: application/json)으로 보내야 합니다.",
+    "EDGE_REQUIRED": "이 주소로는 직접 요청할 수 없습니다. 서비스 페이지에서 이용해 주세요.",
 }
 
 FIELD_MESSAGES: Final[dict[str, str]] = {

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -11,6 +13,7 @@ from typing import Any, TypeVar
 import boto3
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 
 T = TypeVar("T")
 
@@ -21,6 +24,31 @@ CODE = re.compile(r"인증번호 (?P<code>[0-9]{6})")
 # limit run many customers from one address, so their runtimes raise that one limit.
 RELAXED = ("--config", "codeTextsPerAddress=1000")
 TERMINAL = {"Responded", "Timeout", "Failed"}
+# How often a client asks for a request's status: as a page would, well within the edge's rate per address.
+STATUS_POLL_SECONDS = 1.0
+
+_addresses = itertools.count()
+_addresses_lock = threading.Lock()
+
+
+def visitor_address() -> str:
+    """A loopback address of its own (Linux routes all of 127/8 to loopback): one visitor, as the edge's
+    rate per address sees them. 127.0.1.x is left to tests that number their customers themselves."""
+    with _addresses_lock:
+        n = next(_addresses)
+    return f"127.0.{100 + n // 250}.{n % 250 + 1}"
+
+
+class _FromAddress(HTTPAdapter):
+    """Connections that leave from one source address."""
+
+    def __init__(self, address: str) -> None:
+        self._address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self._address, 0)
+        super().init_poolmanager(*args, **kwargs)
 
 
 def wait_for(probe: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.2) -> T:
@@ -47,10 +75,17 @@ def emulator_client(base_url: str, service: str) -> Any:
 
 
 class LocalClient:
-    def __init__(self, base_url: str) -> None:
+    """One visitor (customer and partner in one, for short flows), from its own loopback address."""
+
+    def __init__(
+        self, base_url: str, address: str | None = None, tokens: dict[tuple[str, str], str] | None = None
+    ) -> None:
         self.base_url = base_url
+        self.address = address or visitor_address()
         self.http = requests.Session()
-        self._tokens: dict[tuple[str, str], str] = {}
+        # Customer tokens by (reservation, phone): a customer verified once may ask again from anywhere.
+        self._tokens: dict[tuple[str, str], str] = {} if tokens is None else tokens
+        self.http.mount("http://", _FromAddress(self.address))
 
     # -- customer ---------------------------------------------------------------------------------
 
@@ -66,7 +101,8 @@ class LocalClient:
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         """POST `/api{path}` from `source_ip` (a customer on their own address: limits count per address)."""
         host, port = self.base_url.removeprefix("http://").split(":")
-        source = (source_ip, 0) if source_ip else None
+        # Without an address of its own, the request leaves from this visitor's.
+        source = (source_ip or self.address, 0)
         pool = urllib3.HTTPConnectionPool(host, int(port), source_address=source, timeout=60.0)
         headers = {"Content-Type": "application/json"}
         if token is not None:
@@ -142,7 +178,12 @@ class LocalClient:
             status = self.status(request_id)
             return status if status["notification"] and status["status"] in TERMINAL else None
 
-        return wait_for(probe, timeout=timeout, what=f"the notification of request {request_id}")
+        return wait_for(
+            probe,
+            timeout=timeout,
+            what=f"the notification of request {request_id}",
+            interval=STATUS_POLL_SECONDS,
+        )
 
     # -- partner ----------------------------------------------------------------------------------
 

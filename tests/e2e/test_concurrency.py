@@ -65,29 +65,37 @@ def burst(client: LocalClient) -> dict[str, Any]:
         what=f"{CUSTOMERS} partner SMS",
     )
 
+    # Every partner and every customer on a phone of their own: the edge counts requests per address.
+    partners = {text["body"]: LocalClient(client.base_url) for text in texts}
+
     def open_link(text: dict[str, str]) -> tuple[dict[str, str], str, str]:
         match = LINK.search(text["body"])
         assert match is not None, text
-        return text, match["token"], str(client.confirm(match["token"]).json()["requestId"])
+        partner = partners[text["body"]]
+        return text, match["token"], str(partner.confirm(match["token"]).json()["requestId"])
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         links = list(pool.map(open_link, texts))
 
     def answer(numbered: tuple[int, tuple[dict[str, str], str, str]]) -> int:
-        index, (_, token, _) = numbered
+        index, (text, token, _) = numbered
         kind = ANSWERS[index % len(ANSWERS)]
-        return client.respond(
-            token, kind, "2026-12-24T15:00:00+09:00" if kind == "alternative" else None
-        ).status_code
+        return (
+            partners[text["body"]]
+            .respond(token, kind, "2026-12-24T15:00:00+09:00" if kind == "alternative" else None)
+            .status_code
+        )
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         answered = list(pool.map(answer, enumerate(links)))
 
-    def finished(request_id: str) -> dict[str, Any]:
-        return client.wait_for_notification(request_id, timeout=TIMEOUT)
+    def finished(numbered: tuple[int, str]) -> dict[str, Any]:
+        index, request_id = numbered
+        customer = LocalClient(client.base_url, address=f"127.0.1.{index + 1}")
+        return customer.wait_for_notification(request_id, timeout=TIMEOUT)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        finals = list(pool.map(finished, [r for r in request_ids if r]))
+        finals = list(pool.map(finished, [(i, r) for i, r in enumerate(request_ids) if r]))
     return {
         "asked": asked,
         "request_ids": request_ids,

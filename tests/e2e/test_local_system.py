@@ -22,21 +22,32 @@ SWEEP_SECONDS = 2  # the declared sweep schedule, played this often here
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[LocalClient]:
+def system() -> Iterator[str]:
     with running_system(
         wait_seconds=WAIT_SECONDS, extra_env={"SWEEP_SECONDS": str(SWEEP_SECONDS)}
     ) as base_url:
-        yield LocalClient(base_url)
+        yield base_url
+
+
+_TOKENS: dict[tuple[str, str], str] = {}
+
+
+@pytest.fixture
+def client(system: str) -> LocalClient:
+    """Each test is a visitor of its own (its own address, as the edge's rate per address counts); the
+    customers' tokens are shared, as a verified customer stays verified on another network."""
+    return LocalClient(system, tokens=_TOKENS)
 
 
 @pytest.fixture(scope="module")
-def reservation(client: LocalClient) -> dict[str, Any]:
-    return client.reservations()[0]
+def reservation(system: str) -> dict[str, Any]:
+    return LocalClient(system).reservations()[0]
 
 
 @pytest.fixture(scope="module")
-def timed_out(client: LocalClient, reservation: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+def timed_out(system: str, reservation: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
     """A request whose partner never answered: (request id, its link token, its final status)."""
+    client = LocalClient(system)
     request_id = client.ask(reservation, "온수가 나오지 않습니다")
     token = client.link_token(request_id, timeout=FLOW_TIMEOUT)
     final = client.wait_for_notification(request_id, timeout=WAIT_SECONDS + FLOW_TIMEOUT)
@@ -49,9 +60,49 @@ def test_the_site_and_its_config_are_served(client: LocalClient) -> None:
 
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
-    assert f'"apiBaseUrl": "{client.base_url}/api"' in config.text
+    # The API is on the pages' own origin, under /api, as on CloudFront.
+    assert '"apiBaseUrl": "/api"' in config.text
     # The dev stack's settings, as the pages show them.
     assert '"brandName": "예약확인센터(개발)", "supportPhone": "1588-0000"' in config.text
+    assert "connect-src 'self';" in page.headers["Content-Security-Policy"]
+
+
+def test_an_unknown_request_stays_the_apis_json_404_not_the_site_page(client: LocalClient) -> None:
+    answer = client.http.get(f"{client.base_url}/api/requests/01JD0000000000000000000000", timeout=30)
+
+    assert answer.status_code == 404
+    assert answer.json()["error"] == "NOT_FOUND"
+    assert not any(name.lower().startswith("access-control-") for name in answer.headers)
+
+
+def test_a_request_straight_to_the_execute_api_url_is_refused(client: LocalClient) -> None:
+    body = {"customerPhone": "010-1234-5678", "reservationNumber": "RSV-1", "message": "안녕하세요"}
+    stored = client.stored_request_count()
+    direct = client.http.post(f"{client.base_url}/_local/execute-api/api/chat", json=body, timeout=30)
+    guessed = client.http.post(
+        f"{client.base_url}/_local/execute-api/api/chat",
+        json=body,
+        headers={"X-Origin-Verify": "guessed"},
+        timeout=30,
+    )
+
+    assert (direct.status_code, direct.json()["error"]) == (403, "EDGE_REQUIRED")
+    assert (guessed.status_code, guessed.json()["error"]) == (403, "EDGE_REQUIRED")
+    assert client.stored_request_count() == stored
+
+
+def test_one_address_over_the_edge_rate_gets_a_korean_429_and_others_go_on(client: LocalClient) -> None:
+    rate = 100  # Pulumi.dev.yaml: wafRateLimit
+    answers = [client.http.get(f"{client.base_url}/config.js", timeout=30) for _ in range(rate + 1)]
+    neighbour = LocalClient(client.base_url)
+
+    assert [a.status_code for a in answers[:rate]] == [200] * rate
+    assert answers[rate].status_code == 429
+    assert answers[rate].headers["Retry-After"] == "60"
+    assert answers[rate].json()["error"] == "RATE_LIMITED"
+    assert HANGUL.search(answers[rate].json()["message"])
+    assert client.chat({"customerPhone": "010-1234-5678"}).status_code == 429
+    assert neighbour.http.get(f"{client.base_url}/config.js", timeout=30).status_code == 200
 
 
 def test_a_partner_link_serves_the_partner_page_without_referrer(client: LocalClient) -> None:

@@ -30,6 +30,10 @@ REGION = "ap-northeast-2"
 STATE_MACHINE_NAME = "partner-confirm-workflow"
 SIGNING_KEY = b"test-signing-key-0123456789abcdef"
 LINK_KEY_PARAMETER = "/partner-confirm/test/link-signing-key"
+ORIGIN_KEY_PARAMETER = "/partner-confirm/test/origin-verify-secret"
+ORIGIN_KEY = (
+    b"test-origin-key-0123456789abcdef"  # tests/events/*.json carry its base64, as CloudFront sends it
+)
 LINK_BASE = "https://confirm.example/r/"
 CUSTOMER_PHONE = "+821012345678"
 PARTNER_PHONE = "+821098765432"
@@ -60,6 +64,7 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         "STATE_MACHINE_ARN": f"arn:aws:states:{REGION}:123456789012:stateMachine:{STATE_MACHINE_NAME}",
         "ORCHESTRATOR_FUNCTION": "partner-confirm-orchestrator",
         "LINK_KEY_PARAMETER": LINK_KEY_PARAMETER,
+        "ORIGIN_KEY_PARAMETER": ORIGIN_KEY_PARAMETER,
         "LINK_BASE_URL": LINK_BASE,
         "PARTNER_WAIT_SECONDS": "300",
         "SMS_MODE": "sns",
@@ -80,11 +85,11 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return env
 
 
-def put_keyring(keyring: Keyring) -> None:
-    """Store the link keyring as the stack does: a SecureString with a KMS key of its own."""
+def put_keyring(keyring: Keyring, name: str = LINK_KEY_PARAMETER) -> None:
+    """Store a keyring as the stack does: a SecureString with a KMS key of its own."""
     key = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
     boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=LINK_KEY_PARAMETER,
+        Name=name,
         Value=json.dumps(keyring.to_document()),
         Type="SecureString",
         KeyId=key,
@@ -99,6 +104,7 @@ def aws(settings_env: dict[str, str]) -> Iterator[Any]:
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         dynamodb.create_table(**create_table_request(TABLE))
         put_keyring(Keyring((RingKey(SIGNING_KEY, 0),)))
+        put_keyring(Keyring((RingKey(ORIGIN_KEY, 0),)), ORIGIN_KEY_PARAMETER)
         iam = boto3.client("iam", region_name=REGION)
         role = iam.create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         definition = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}

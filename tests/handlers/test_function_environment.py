@@ -15,7 +15,8 @@ def test_each_invocation_reads_its_own_function_environment(flow, settings_env, 
     boto3.client("dynamodb", region_name="ap-northeast-2").create_table(**create_table_request("other-table"))
     for name in settings_env:
         monkeypatch.delenv(name)
-    with function_environment({"TABLE_NAME": "other-table"}):
+    edge = {"ORIGIN_KEY_PARAMETER": settings_env["ORIGIN_KEY_PARAMETER"]}
+    with function_environment({"TABLE_NAME": "other-table", **edge}):
         assert flow.status(request_id)["statusCode"] == 404
-    with function_environment({"TABLE_NAME": settings_env["TABLE_NAME"]}):
+    with function_environment({"TABLE_NAME": settings_env["TABLE_NAME"], **edge}):
         assert json.loads(flow.status(request_id)["body"])["requestId"] == request_id

@@ -224,15 +224,14 @@ def test_storage_throttling_is_503_json_once_the_retries_are_spent(flow, aws_cli
     assert len(attempts) > 1
 
 
-def test_cors_headers_follow_allowed_origin(flow, monkeypatch):
-    monkeypatch.setenv("ALLOWED_ORIGIN", "https://d111111abcdef8.cloudfront.net")
+def test_answers_carry_no_cors_headers_the_pages_share_the_api_origin(flow):
     answer = flow.chat()
-    assert answer["headers"]["Access-Control-Allow-Origin"] == "https://d111111abcdef8.cloudfront.net"
+    assert not any(name.lower().startswith("access-control-") for name in answer.get("headers", {}))
 
 
 def test_unknown_route_is_404_json(aws, load_event, context):
     event = load_event("chat.json")
-    event["rawPath"] = event["requestContext"]["http"]["path"] = "/nope"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/api/nope"
     answer = intake.handler(event, context)
     assert (answer["statusCode"], _body(answer)["error"]) == (404, "NOT_FOUND")
 

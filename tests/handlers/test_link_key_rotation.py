@@ -13,7 +13,7 @@ from handlers.clients import reset_clients
 from handlers.models import link_token
 from handlers.models.keyring import CACHE_SECONDS, Keyring
 from ops.rotate import MARGIN_SECONDS, rotate_link_key
-from tests.handlers.conftest import LINK_KEY_PARAMETER, REGION, SIGNING_KEY
+from tests.handlers.conftest import LINK_KEY_PARAMETER, ORIGIN_KEY_PARAMETER, REGION, SIGNING_KEY
 
 WAIT = 300  # PARTNER_WAIT_SECONDS of the handler tests
 
@@ -54,7 +54,12 @@ def test_the_functions_read_the_keyring_once_per_cache_age(flow, recorded_calls)
     flow.confirm(token)
     flow.confirm(token)
 
-    assert [(call["Name"], call["WithDecryption"]) for call in reads] == [(LINK_KEY_PARAMETER, True)]
+    link_reads = [
+        (call["Name"], call["WithDecryption"]) for call in reads if call["Name"] == LINK_KEY_PARAMETER
+    ]
+    assert link_reads == [(LINK_KEY_PARAMETER, True)]
+    # The origin keyring (the edge's header, read by every API function) is cached the same way.
+    assert [call["Name"] for call in reads if call["Name"] != LINK_KEY_PARAMETER] == [ORIGIN_KEY_PARAMETER]
 
 
 def test_a_link_texted_before_a_rotation_is_answered_after_it(flow, aws_client, monkeypatch):

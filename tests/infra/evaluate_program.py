@@ -65,6 +65,7 @@ def evaluate(stack: str) -> dict[str, Any]:
                 "inputs": _plain(r.inputs),
                 "secretInputs": sorted(key for key, value in r.inputs.items() if _is_secret(value)),
                 "outputs": _plain(mocks.answers[r.name][1]),
+                "provider": r.provider,
             }
             for r in mocks.resources
         ],

@@ -72,6 +72,11 @@ def computed_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
         return {"arn": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{KMS_KEY_ID}", "keyId": KMS_KEY_ID}
     if typ == "aws:ssm/parameter:Parameter":
         return {"name": name, "arn": f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/{name.lstrip('/')}"}
+    if typ == "random:index/randomPassword:RandomPassword":
+        return {"result": "mock-origin-secret-0123456789abcdefghijklmnopq"}
+    if typ == "aws:wafv2/webAcl:WebAcl":
+        acl_id = "a1b2c3d4-0000-4000-8000-000000000000"
+        return {"arn": f"arn:aws:wafv2:us-east-1:{ACCOUNT}:global/webacl/{name}/{acl_id}"}
     if typ == "random:index/randomBytes:RandomBytes":
         return {"base64": "bW9jay1zaWduaW5nLWtleS0zMi1ieXRlcy1sb25nLi4=", "hex": "00" * 32}
     return {}

@@ -4,6 +4,7 @@ helpers, the bot model hash, and the stack settings."""
 from __future__ import annotations
 
 import ast
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -19,9 +20,19 @@ from components.code import source_files
 from components.functions import FUNCTION_KEYS, pinned_powertools_version, powertools_layer_parameter
 from components.seed_data import RESERVATIONS, item, reservations
 from components.settings import InvalidSettingError, StackSettings, load_settings
-from components.site import config_js, content_security_policy, content_type, site_files
+from components.site import (
+    api_origin_domain,
+    config_js,
+    content_security_policy,
+    content_type,
+    rate_limited_body,
+    site_files,
+    web_acl_rules,
+)
 from handlers.models.intents import INTENTS, IntentDefinition
 from handlers.store import schema
+
+HANGUL = re.compile(r"[가-힣]")
 
 # --- IAM ----------------------------------------------------------------------------------------------------
 
@@ -215,15 +226,53 @@ def test_config_js_sets_the_api_base_url_without_trailing_slash_the_brand_the_ph
     )
 
 
-def test_csp_allows_scripts_and_connections_only_where_needed() -> None:
-    directives = dict(
-        part.split(" ", 1) for part in content_security_policy("https://api.example").split("; ")
-    )
+def test_csp_allows_scripts_and_connections_only_from_the_own_origin() -> None:
+    directives = dict(part.split(" ", 1) for part in content_security_policy().split("; "))
 
     assert directives["default-src"] == "'self'"
     assert directives["script-src"] == "'self'"
-    assert directives["connect-src"] == "'self' https://api.example"
+    assert directives["connect-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
+    assert "*" not in content_security_policy()
+
+
+def test_the_api_origin_is_the_execute_api_host() -> None:
+    endpoint = "https://a1b2c3d4e5.execute-api.ap-northeast-2.amazonaws.com"
+
+    assert api_origin_domain(endpoint) == "a1b2c3d4e5.execute-api.ap-northeast-2.amazonaws.com"
+
+
+def test_web_acl_checks_reputation_then_rate_then_inputs() -> None:
+    rules = web_acl_rules(100)
+
+    assert [rule["priority"] for rule in rules] == list(range(len(rules)))
+    assert [rule["name"] for rule in rules] == [
+        "AWSManagedRulesAmazonIpReputationList",
+        "rate-per-address",
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+    ]
+    for rule in rules:
+        assert rule["visibility_config"]["metric_name"] == rule["name"]
+        if "managed_rule_group_statement" in rule["statement"]:
+            assert rule["override_action"] == {"none": {}}, f"{rule['name']} must block, not only count"
+            assert rule["statement"]["managed_rule_group_statement"]["vendor_name"] == "AWS"
+
+
+def test_the_rate_rule_counts_per_address_over_one_minute_and_answers_429_in_korean() -> None:
+    (rate,) = [rule for rule in web_acl_rules(100) if "rate_based_statement" in rule["statement"]]
+    response = rate["action"]["block"]["custom_response"]
+    body = json.loads(rate_limited_body())
+
+    assert rate["statement"]["rate_based_statement"] == {
+        "limit": 100,
+        "aggregate_key_type": "IP",
+        "evaluation_window_sec": 60,
+    }
+    assert response["response_code"] == 429
+    assert response["response_headers"] == [{"name": "Retry-After", "value": "60"}]
+    assert body["error"] == "RATE_LIMITED"
+    assert HANGUL.search(body["message"])
 
 
 def test_site_files_skip_a_local_config_js_and_hidden_files(tmp_path: Path) -> None:
@@ -338,6 +387,22 @@ def test_both_stacks_verify_customers(stack: str) -> None:
     assert _settings(stack_config(stack)).customer_verification.value == "sms"
 
 
+@pytest.mark.parametrize("stack", ["dev", "demo"])
+def test_both_stacks_put_the_seed_rate_behind_the_web_acl_and_throttle_routes_apart(stack: str) -> None:
+    settings = _settings(stack_config(stack))
+
+    assert (settings.waf, settings.waf_rate_limit) == ("on", 100)
+    assert set(settings.route_throttles.limits()) == {"customer", "partner"}
+    assert all(rate > 0 and burst > 0 for rate, burst in settings.route_throttles.limits().values())
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("on", "on"), ("off", "off"), ("true", "on"), ("false", "off")]
+)
+def test_waf_reads_on_and_off_also_as_yaml_booleans(raw: str, expected: str) -> None:
+    assert _settings({**stack_config("dev"), "partner-confirm:waf": raw}).waf == expected
+
+
 def test_unset_settings_take_the_documented_defaults() -> None:
     settings = _settings(
         {
@@ -353,6 +418,7 @@ def test_unset_settings_take_the_documented_defaults() -> None:
     )
     assert settings.own_sms_preferences is False
     assert settings.brand_name == "예약확인"
+    assert (settings.waf, settings.waf_rate_limit) == ("off", 100)
 
 
 @pytest.mark.parametrize(
@@ -371,6 +437,9 @@ def test_unset_settings_take_the_documented_defaults() -> None:
         ("partner-confirm:codeTextsPerReservation", "0"),
         ("partner-confirm:seedCustomerPhone", "010-1234-5678"),
         ("partner-confirm:demoReservations", "100000"),
+        ("partner-confirm:waf", "maybe"),
+        ("partner-confirm:wafRateLimit", "5"),
+        ("partner-confirm:routeThrottles", '{"partner": {"rateLimit": 10, "burstLimit": 0}}'),
     ],
 )
 def test_a_bad_value_fails_with_the_setting_named(key: str, value: str) -> None:

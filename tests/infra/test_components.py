@@ -8,10 +8,10 @@ from typing import Any
 
 import pulumi
 import pytest
-from component_harness import Built, defaults, is_secret, resolve
+from component_harness import Built, defaults, is_secret, resolve, unwrap
 from pulumi_mocks import ACCOUNT, BOT_ALIAS_ID, KMS_KEY_ID, REGION, ROOT
 
-from components.api import PartnerApi, PartnerApiArgs
+from components.api import ROUTES, PartnerApi, PartnerApiArgs
 from components.bot import IntakeBot, IntakeBotArgs, model_hash
 from components.functions import ASYNC_RETRIES
 from components.secrets import StackSecrets, StackSecretsArgs
@@ -31,6 +31,10 @@ LINK_KEY_PARAMETER_ARN = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{LINK_KEY_PAR
 CUSTOMER_KEY_PARAMETER = "/partner-confirm/test/customer-token-key"
 CUSTOMER_KEY_PARAMETER_ARN = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{CUSTOMER_KEY_PARAMETER}"
 KMS_KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{KMS_KEY_ID}"
+ORIGIN_SECRET = "bW9jay1vcmlnaW4ta2V5LTMyLWJ5dGVzLWxvbmcuLi4="
+ORIGIN_KEY_PARAMETER = "/partner-confirm/test/origin-verify-secret"
+ORIGIN_KEY_PARAMETER_ARN = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{ORIGIN_KEY_PARAMETER}"
+API_ENDPOINT = f"https://a1b2c3d4e5.execute-api.{REGION}.amazonaws.com"
 
 
 # --- ConfirmationTable ----------------------------------------------------------------------------------
@@ -375,37 +379,75 @@ def build_api(intent_tie_break: bool = False) -> Built:
                 region=REGION,
                 account_id=ACCOUNT,
                 rate_limit_per_minute=100,
-                allowed_origin=SITE_ORIGIN,
+                origin_key_parameter=ORIGIN_KEY_PARAMETER,
+                origin_key_parameter_arn=ORIGIN_KEY_PARAMETER_ARN,
                 throttle_rate_limit=25.0,
                 throttle_burst_limit=50,
+                route_throttles={"customer": (5.0, 10), "partner": (15.0, 30)},
                 log_retention_days=14,
                 access_log_group_name="/aws/apigateway/partner-confirm-test",
                 support_phone="1588-0000",
             ),
         )
-        return {"url": api.api_url}
+        return {"endpoint": api.api_endpoint}
 
     return resolve(build)
 
 
-def test_api_is_http_with_cors_for_the_site_origin_only() -> None:
+def test_api_is_http_without_cors_since_the_pages_call_it_on_their_own_origin() -> None:
     built = build_api()
     api = built.inputs("api-api")
 
     assert api["protocolType"] == "HTTP"
-    assert api["corsConfiguration"]["allowOrigins"] == [SITE_ORIGIN]
-    assert built.outputs["url"] == f"https://a1b2c3d4e5.execute-api.{REGION}.amazonaws.com"
+    assert "corsConfiguration" not in api
+    assert built.outputs["endpoint"] == f"https://a1b2c3d4e5.execute-api.{REGION}.amazonaws.com"
 
 
-def test_stage_sets_both_throttling_values_and_logs_route_keys_not_paths() -> None:
+def test_api_functions_read_the_origin_secret_from_its_parameter_only() -> None:
+    built = build_api()
+    functions = {name: built.inputs(name) for name in built.names("aws:lambda/function:Function")}
+
+    holders = {
+        name
+        for name, inputs in functions.items()
+        if "ORIGIN_KEY_PARAMETER" in inputs["environment"]["variables"]
+    }
+    assert holders == {"api-intake", "api-partner-response", "api-status", "api-verify"}
+    for name in holders:
+        variables = functions[name]["environment"]["variables"]
+        assert variables["ORIGIN_KEY_PARAMETER"] == ORIGIN_KEY_PARAMETER
+        assert "ALLOWED_ORIGIN" not in variables
+        statements = policy_of(built, f"{name}-policy")
+        reads = [
+            s for s in statements if s["Action"] == ["ssm:GetParameter"] and s["Sid"] == "ReadSecretOrigin"
+        ]
+        assert [r["Resource"] for r in reads] == [[ORIGIN_KEY_PARAMETER_ARN]]
+        assert len({s["Sid"] for s in statements}) == len(statements), f"{name}: statement ids repeat"
+
+
+def test_stage_is_named_after_the_site_path_and_logs_route_keys_not_paths() -> None:
     stage = build_api().inputs("api-stage")
     log_format = json.loads(stage["accessLogSettings"]["format"])
 
-    assert (stage["name"], stage["autoDeploy"]) == ("$default", True)
+    assert (stage["name"], stage["autoDeploy"]) == ("api", True)
     settings = stage["defaultRouteSettings"]
     assert (settings["throttlingRateLimit"], settings["throttlingBurstLimit"]) == (25.0, 50)
     assert log_format["routeKey"] == "$context.routeKey"
     assert not any("path" in value.lower() for value in log_format.values())
+
+
+def test_partner_routes_and_chat_are_throttled_apart_each_with_both_values() -> None:
+    stage = build_api().inputs("api-stage")
+    routes = {setting["routeKey"]: setting for setting in stage["routeSettings"]}
+
+    assert {key: (s["throttlingRateLimit"], s["throttlingBurstLimit"]) for key, s in routes.items()} == {
+        "POST /chat": (5.0, 10),
+        "POST /verify": (5.0, 10),
+        "POST /verify/confirm": (5.0, 10),
+        "GET /confirm/{token}": (15.0, 30),
+        "POST /respond": (15.0, 30),
+    }
+    assert set(routes) <= set(ROUTES)
 
 
 def test_lambda_permissions_are_scoped_to_each_route_of_this_api() -> None:
@@ -444,11 +486,7 @@ def test_intake_hands_over_to_the_orchestrator_only() -> None:
             "Resource": [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:api-orchestrator-0a1b2c3"],
         }
     ]
-    assert (intake["BOT_ALIAS_ID"], intake["INTENT_CONFIDENCE_THRESHOLD"], intake["ALLOWED_ORIGIN"]) == (
-        BOT_ALIAS_ID,
-        "0.6",
-        SITE_ORIGIN,
-    )
+    assert (intake["BOT_ALIAS_ID"], intake["INTENT_CONFIDENCE_THRESHOLD"]) == (BOT_ALIAS_ID, "0.6")
 
 
 @pytest.mark.parametrize("on", [False, True], ids=["tie-break-off", "tie-break-on"])
@@ -530,19 +568,29 @@ def test_only_the_orchestrator_has_an_on_failure_destination() -> None:
 # --- StaticSite ------------------------------------------------------------------------------------------
 
 
-def build_site(site_dir: Path) -> Built:
+def build_site(site_dir: Path, waf_rate_limit: int | None = 100) -> Built:
     def build() -> dict[str, Any]:
         site = StaticSite(
             "site",
             StaticSiteArgs(
                 site_dir=site_dir,
-                api_url="https://a1b2c3d4e5.execute-api.ap-northeast-2.amazonaws.com",
-                region=REGION,
+                api_endpoint=API_ENDPOINT,
+                api_stage="api",
+                origin_secret=pulumi.Output.secret(ORIGIN_SECRET),
+                waf_rate_limit=waf_rate_limit,
                 brand_name="예약확인센터",
                 support_phone="1588-0000",
             ),
         )
-        return {"origin": site.origin, "links": site.partner_link_base, "bucket": site.bucket_name}
+        outputs = {
+            "origin": site.origin,
+            "links": site.partner_link_base,
+            "bucket": site.bucket_name,
+            "api": site.api_url,
+        }
+        if site.web_acl_arn is not None:
+            outputs["webAcl"] = site.web_acl_arn
+        return outputs
 
     return resolve(build)
 
@@ -575,7 +623,7 @@ def test_bucket_is_private_owner_enforced_and_encrypted(site_dir: Path) -> None:
 def test_only_this_distribution_reads_the_bucket_through_origin_access_control(site_dir: Path) -> None:
     built = build_site(site_dir)
     policy = json.loads(built.inputs("site-policy")["policy"])
-    (origin,) = built.inputs("site-cdn")["origins"]
+    (origin,) = [o for o in built.inputs("site-cdn")["origins"] if o["originId"] == "site-bucket"]
 
     allow = policy["Statement"][0]
     assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
@@ -590,7 +638,7 @@ def test_only_this_distribution_reads_the_bucket_through_origin_access_control(s
 def test_distribution_is_https_only_and_rewrites_partner_links(site_dir: Path) -> None:
     built = build_site(site_dir)
     distribution = built.inputs("site-cdn")
-    (partner_links,) = distribution["orderedCacheBehaviors"]
+    (partner_links,) = [b for b in distribution["orderedCacheBehaviors"] if b["pathPattern"] == "/r/*"]
 
     assert distribution["defaultCacheBehavior"]["viewerProtocolPolicy"] == "https-only"
     assert partner_links["pathPattern"] == "/r/*"
@@ -609,9 +657,11 @@ def test_missing_site_paths_get_the_korean_page_as_404(site_dir: Path) -> None:
     built = build_site(site_dir)
     responses = built.inputs("site-cdn")["customErrorResponses"]
 
-    # The private bucket answers 403 for a key it does not have; both become the site's own 404.
-    assert sorted(int(r["errorCode"]) for r in responses) == [403, 404]
-    assert {(int(r["responseCode"]), r["responsePagePath"]) for r in responses} == {(404, "/404.html")}
+    # The private bucket answers 403 for a key it does not have: it becomes the site's own 404. The API's
+    # own 404 (unknown request) passes through as JSON: error responses apply to every behaviour.
+    assert [(int(r["errorCode"]), int(r["responseCode"]), r["responsePagePath"]) for r in responses] == [
+        (403, 404, "/404.html")
+    ]
 
 
 def test_pages_send_security_headers_and_partner_links_are_never_stored(site_dir: Path) -> None:
@@ -622,7 +672,8 @@ def test_pages_send_security_headers_and_partner_links_are_never_stored(site_dir
     assert pages["referrerPolicy"] == {"referrerPolicy": "no-referrer", "override": True}
     csp = pages["contentSecurityPolicy"]["contentSecurityPolicy"]
     assert csp.startswith("default-src 'self';")
-    assert f"connect-src 'self' https://*.execute-api.{REGION}.amazonaws.com" in csp
+    assert "connect-src 'self';" in csp
+    assert "*" not in csp
     assert links["securityHeadersConfig"] == pages
     assert links["customHeadersConfig"]["items"] == [
         {"header": "Cache-Control", "value": "no-store", "override": True}
@@ -637,9 +688,85 @@ def test_every_site_file_is_uploaded_with_its_type_and_config_js_is_generated(si
     assert objects["index.html"]["contentType"] == "text/html; charset=utf-8"
     assert objects["assets/app.css"]["contentType"] == "text/css; charset=utf-8"
     assert objects["config.js"]["content"] == (
-        'window.PARTNER_CONFIRM_CONFIG = {"apiBaseUrl": "https://a1b2c3d4e5.execute-api.ap-northeast-2.amazonaws.com",'
+        'window.PARTNER_CONFIRM_CONFIG = {"apiBaseUrl": "/api",'
         ' "brandName": "예약확인센터", "supportPhone": "1588-0000", "customerVerification": "sms"};\n'
     )
+
+
+def test_the_api_is_served_under_api_uncached_with_every_method_and_viewer_header_but_host(
+    site_dir: Path,
+) -> None:
+    built = build_site(site_dir)
+    distribution = built.inputs("site-cdn")
+    (api,) = [b for b in distribution["orderedCacheBehaviors"] if b["pathPattern"] == "/api/*"]
+    (origin,) = [o for o in distribution["origins"] if o["originId"] == api["targetOriginId"]]
+
+    assert api["viewerProtocolPolicy"] == "https-only"
+    assert sorted(api["allowedMethods"]) == sorted(
+        ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+    )
+    assert api["cachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # Managed-CachingDisabled
+    # Managed-AllViewerExceptHostHeader: headers (Authorization too, as nothing is cached), query strings
+    # and cookies, but not Host, which execute-api needs to be its own.
+    assert api["originRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+    assert "functionAssociations" not in api or not api["functionAssociations"]
+    # `/api/chat` reaches the stage named `api`, route `/chat`: no origin path, no rewrite.
+    assert origin["domainName"] == "a1b2c3d4e5.execute-api.ap-northeast-2.amazonaws.com"
+    assert not origin.get("originPath")
+    assert origin["customOriginConfig"]["originProtocolPolicy"] == "https-only"
+    assert built.outputs["api"] == f"{SITE_ORIGIN}/api"
+
+
+def test_cloudfront_sends_the_api_the_origin_secret_kept_secret(site_dir: Path) -> None:
+    built = build_site(site_dir)
+    origins = built.raw_inputs("site-cdn")["origins"]
+    (origin,) = [o for o in unwrap(origins) if o["originId"] == "api"]
+
+    assert origin["customHeaders"] == [{"name": "X-Origin-Verify", "value": ORIGIN_SECRET}]
+    assert is_secret(origins), "the origins, which carry the secret, are not kept secret in state"
+
+
+def test_the_web_acl_guards_the_distribution_from_us_east_1(site_dir: Path) -> None:
+    built = build_site(site_dir, waf_rate_limit=100)
+    acl = built.mocks.named("site-web-acl")
+    (provider,) = built.mocks.of_type("pulumi:providers:aws")
+    inputs = built.inputs("site-web-acl")
+
+    assert inputs["scope"] == "CLOUDFRONT"
+    assert inputs["defaultAction"] == {"allow": {}}
+    assert provider.inputs["region"] == "us-east-1"
+    assert acl.provider is not None
+    assert acl.provider.rsplit("::", 1)[0].endswith(f"::{provider.name}")
+    assert built.inputs("site-cdn")["webAclId"] == built.outputs["webAcl"]
+    assert built.outputs["webAcl"].startswith("arn:aws:wafv2:us-east-1:")
+
+
+def test_the_web_acl_holds_the_rate_per_address_and_the_three_managed_groups(site_dir: Path) -> None:
+    inputs = build_site(site_dir, waf_rate_limit=100).inputs("site-web-acl")
+    rules = {rule["name"]: rule for rule in inputs["rules"]}
+    (body,) = inputs["customResponseBodies"]
+
+    rate = rules["rate-per-address"]["statement"]["rateBasedStatement"]
+    assert (rate["limit"], rate["aggregateKeyType"], rate["evaluationWindowSec"]) == (100, "IP", 60)
+    assert rules["rate-per-address"]["action"]["block"]["customResponse"]["responseCode"] == 429
+    for group in (
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesAmazonIpReputationList",
+    ):
+        statement = rules[group]["statement"]["managedRuleGroupStatement"]
+        assert (statement["vendorName"], statement["name"]) == ("AWS", group)
+    assert body["key"] == "rate-limited"
+    assert body["contentType"] == "APPLICATION_JSON"
+    assert json.loads(body["content"])["error"] == "RATE_LIMITED"
+
+
+def test_no_web_acl_when_the_waf_is_off(site_dir: Path) -> None:
+    built = build_site(site_dir, waf_rate_limit=None)
+
+    assert built.of_type("aws:wafv2/webAcl:WebAcl") == []
+    assert built.of_type("pulumi:providers:aws") == []
+    assert not built.inputs("site-cdn").get("webAclId")
 
 
 def test_the_real_site_directory_is_published() -> None:
@@ -684,7 +811,20 @@ def test_the_first_keyring_holds_one_generated_key_of_32_bytes() -> None:
     keyring = Keyring.parse(json.loads(built.inputs("secrets-link")["valueWo"]))
 
     assert [len(key.secret) for key in keyring.keys] == [32]
-    assert not built.of_type("random:index/randomBytes:RandomBytes")
+    # The only generated key in the state is the origin secret, which CloudFront's header carries anyway.
+    assert built.names("random:index/randomBytes:RandomBytes") == ["secrets-origin-initial"]
+
+
+def test_the_origin_keyring_starts_with_the_key_cloudfront_sends() -> None:
+    built = build_secrets()
+    keyring = json.loads(built.inputs("secrets-origin")["valueWo"])
+    (initial,) = built.of_type("random:index/randomBytes:RandomBytes")
+
+    assert built.inputs("secrets-origin")["type"] == "SecureString"
+    assert [key["secret"] for key in keyring["keys"]] == [
+        built.mocks.answers["secrets-origin-initial"][1]["base64"]
+    ]
+    assert initial["length"] == 32
 
 
 def test_the_stack_key_rotates_and_has_a_name() -> None:

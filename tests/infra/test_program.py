@@ -84,7 +84,8 @@ def test_program_exports_what_operators_need(program: dict[str, Any]) -> None:
 
     assert exports["customerPageUrl"] == "https://d111111abcdef8.cloudfront.net/"
     assert exports["partnerLinkBase"] == "https://d111111abcdef8.cloudfront.net/r/"
-    assert re.fullmatch(r"https://[a-z0-9]+\.execute-api\.ap-northeast-2\.amazonaws\.com", exports["apiUrl"])
+    # The public API is the distribution's /api; the execute-api URL refuses requests that skip it.
+    assert exports["apiUrl"] == "https://d111111abcdef8.cloudfront.net/api"
     for name in (
         "tableName",
         "stateMachineArn",
@@ -92,6 +93,7 @@ def test_program_exports_what_operators_need(program: dict[str, Any]) -> None:
         "botAliasId",
         "siteBucketName",
         "distributionId",
+        "webAclArn",
         "dashboardUrl",
         "alarmTopicArn",
         "smsMode",
@@ -267,6 +269,62 @@ def test_no_function_environment_holds_a_secret(program: dict[str, Any]) -> None
             "KEY" in name and "PARAMETER" not in name
             for name in function["inputs"]["environment"]["variables"]
         )
+
+
+def test_the_api_functions_check_the_secret_cloudfront_sends(program: dict[str, Any]) -> None:
+    (distribution,) = of_type(program, "aws:cloudfront/distribution:Distribution")
+    (origin,) = [o for o in distribution["inputs"]["origins"] if o.get("customHeaders")]
+    (header,) = origin["customHeaders"]
+    parameters = {p["name"]: p for p in of_type(program, "aws:ssm/parameter:Parameter")}
+    initial = {r["name"]: r for r in of_type(program, "random:index/randomBytes:RandomBytes")}
+    api_functions = {handler_path(key) for key in ("intake", "partner_response", "status", "verify")}
+    holders = [
+        f
+        for f in of_type(program, "aws:lambda/function:Function")
+        if "ORIGIN_KEY_PARAMETER" in f["inputs"]["environment"]["variables"]
+    ]
+
+    assert header["name"] == "X-Origin-Verify"
+    # CloudFront sends the first key of the origin keyring, which the functions read from SSM.
+    assert header["value"] == initial["secrets-origin-initial"]["outputs"]["base64"]
+    assert (
+        json.loads(parameters["secrets-origin"]["inputs"]["valueWo"])["keys"][0]["secret"] == header["value"]
+    )
+    assert {f["inputs"]["handler"] for f in holders} == api_functions
+    names = {f["inputs"]["environment"]["variables"]["ORIGIN_KEY_PARAMETER"] for f in holders}
+    assert names == {parameters["secrets-origin"]["outputs"]["name"]}
+    assert "origins" in distribution["secretInputs"]
+    assert not any(
+        "ALLOWED_ORIGIN" in f["inputs"]["environment"]["variables"]
+        for f in of_type(program, "aws:lambda/function:Function")
+    )
+
+
+def test_the_distribution_serves_the_api_stage_under_its_own_path(program: dict[str, Any]) -> None:
+    (distribution,) = of_type(program, "aws:cloudfront/distribution:Distribution")
+    (stage,) = of_type(program, "aws:apigatewayv2/stage:Stage")
+    (api,) = of_type(program, "aws:apigatewayv2/api:Api")
+    behaviours = {b["pathPattern"]: b for b in distribution["inputs"]["orderedCacheBehaviors"]}
+    origins = {o["originId"]: o for o in distribution["inputs"]["origins"]}
+
+    api_behaviour = behaviours[f"/{stage['inputs']['name']}/*"]
+    assert (
+        f"https://{origins[api_behaviour['targetOriginId']]['domainName']}" == api["outputs"]["apiEndpoint"]
+    )
+    assert "corsConfiguration" not in api["inputs"]
+
+
+def test_the_web_acl_is_created_in_us_east_1_and_guards_the_distribution(program: dict[str, Any]) -> None:
+    (distribution,) = of_type(program, "aws:cloudfront/distribution:Distribution")
+    (acl,) = of_type(program, "aws:wafv2/webAcl:WebAcl")
+    providers = {p["name"]: p for p in of_type(program, "pulumi:providers:aws")}
+
+    assert acl["inputs"]["scope"] == "CLOUDFRONT"
+    provider_name = acl["provider"].rsplit("::", 1)[0].rsplit("::", 1)[1]
+    assert providers[provider_name]["inputs"]["region"] == "us-east-1"
+    assert distribution["inputs"]["webAclId"] == acl["outputs"]["arn"] == program["exports"]["webAclArn"]
+    rates = [r for r in acl["inputs"]["rules"] if "rateBasedStatement" in r["statement"]]
+    assert [r["statement"]["rateBasedStatement"]["limit"] for r in rates] == [100]
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -141,3 +141,26 @@ def test_the_intent_tie_break_costs_one_tiny_call_per_unsure_message() -> None:
     flows = 100 * prices.assume("daysPerMonth")
     assert monthly == pytest.approx(flows * 0.5 * 1000 * prices["bedrock.inputToken"])
     assert cost.intent_tie_break_monthly(profile, _prices(intentTieBreakShare=0), 100) == 0
+
+
+def test_the_web_acl_costs_its_monthly_fee_per_rule_and_per_request() -> None:
+    prices = _prices(wafWebAcls=1, wafRules=4)
+    fixed = cost.fixed_monthly(prices)
+    scenario = cost.Scenario(aws={}, invocations={}, api={"POST /chat": 1, "GET /requests/{requestId}": 9})
+
+    assert fixed.lines["AWS WAF (web ACL and rules)"] == pytest.approx(5.0 + 4 * 1.0)
+    assert cost.flow_bill(scenario, prices).lines["AWS WAF (requests)"] == pytest.approx(10 * 0.6 / 1_000_000)
+
+
+def test_without_the_web_acl_there_is_no_waf_cost() -> None:
+    prices = _prices(wafWebAcls=0)
+    scenario = cost.Scenario(aws={}, invocations={}, api={"POST /chat": 1})
+
+    assert "AWS WAF (web ACL and rules)" not in cost.fixed_monthly(prices).lines
+    assert cost.flow_bill(scenario, prices).lines["AWS WAF (requests)"] == 0
+
+
+def test_the_assumed_rule_count_is_the_programs() -> None:
+    from components.site import web_acl_rules
+
+    assert cost.Prices.load().assume("wafRules") == len(web_acl_rules(100))
