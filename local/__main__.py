@@ -113,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("local").setLevel(logging.INFO)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the rest
+    # Lambda sandboxes run one request at a time; here many share a client, and its pool says so.
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     for handler in logging.getLogger().handlers:
         handler.addFilter(_scrubbed)  # the web server's and the emulator's lines too
 
