@@ -184,5 +184,7 @@ pulumi.export("smsMode", settings.sms_mode.value)
 # What `python -m ops rotate-link-key` rotates, and for how long the replaced key must still verify.
 pulumi.export("linkKeyParameter", secrets.parameter_names["link"])
 pulumi.export("partnerWaitSeconds", settings.partner_wait_seconds)
+# What `python -m ops rotate-customer-key` rotates.
+pulumi.export("customerKeyParameter", secrets.parameter_names["customer"])
 # Whether the customer page asks for a texted code (`sms` | `off`): `python -m ops smoke` verifies first then.
 pulumi.export("customerVerification", settings.customer_verification.value)

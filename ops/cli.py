@@ -7,6 +7,7 @@
     python -m ops profile --endpoint URL --write           re-count the calls a flow makes (local runtime)
     python -m ops smoke --stack dev                        one question through the deployed flow, timed
     python -m ops rotate-link-key --stack dev              a new partner-link key; sent links stay valid
+    python -m ops rotate-customer-key --stack dev          a new customer-token key; signed-in customers stay
     python -m ops ci-roles --account ID --repo OWNER/REPO  the GitHub Actions roles' policies (setup)
 
 AWS: default credentials; the table comes from `--table` or the stack outputs (`--stack`, with the Pulumi
@@ -95,15 +96,17 @@ def _parser() -> argparse.ArgumentParser:
         "--step-timeout", type=float, default=60.0, help="seconds to wait for a text or the notification"
     )
 
-    rotate = commands.add_parser(
-        "rotate-link-key", parents=shared, help="a new key for partner links; links already sent stay valid"
-    )
-    rotate.add_argument(
-        "--activate-in",
-        type=int,
-        default=None,
-        help="seconds until the new key signs (default: the functions' cache age, so all know it first)",
-    )
+    for command, help_text in (
+        ("rotate-link-key", "a new key for partner links; links already sent stay valid"),
+        ("rotate-customer-key", "a new key for customer tokens and codes; those already issued stay valid"),
+    ):
+        rotate = commands.add_parser(command, parents=shared, help=help_text)
+        rotate.add_argument(
+            "--activate-in",
+            type=int,
+            default=None,
+            help="seconds until the new key signs (default: the functions' cache age, so all know it first)",
+        )
 
     roles = commands.add_parser("ci-roles", help="trust and permission policies of the GitHub Actions roles")
     roles.add_argument("--account", required=True, help="the AWS account id")
@@ -354,8 +357,35 @@ def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _rotate_link_key(args: argparse.Namespace) -> None:
+def _activate_in(args: argparse.Namespace) -> int:
     from handlers.models.keyring import CACHE_SECONDS
+
+    activate_in = CACHE_SECONDS if args.activate_in is None else int(args.activate_in)
+    if activate_in < 0:
+        raise OpsError("--activate-in cannot be negative")
+    return activate_in
+
+
+def _emit_rotation(
+    args: argparse.Namespace, rotation: Any, *, what: str, activate_in: int, grace: str
+) -> None:
+    data = {
+        "parameter": rotation.parameter,
+        "newKeyActiveFrom": _iso(rotation.active_from),
+        "previousKeyValidUntil": _iso(rotation.previous_until),
+        "keysInRing": rotation.keys,
+    }
+    text = (
+        f"rotated the {what} key in {rotation.parameter}:\n"
+        f"  the new key signs from {data['newKeyActiveFrom']} (in {activate_in} s, once "
+        "every function has re-read the keyring)\n"
+        f"  what the previous key signed stays valid until {data['previousKeyValidUntil']} ({grace})\n"
+        f"  {rotation.keys} key(s) in the ring; keys past their validity were dropped"
+    )
+    _emit(args, data, text)
+
+
+def _rotate_link_key(args: argparse.Namespace) -> None:
     from ops.rotate import rotate_link_key
 
     target = _target(args)
@@ -366,9 +396,7 @@ def _rotate_link_key(args: argparse.Namespace) -> None:
         raise OpsError(
             "the stack outputs have no linkKeyParameter and partnerWaitSeconds: deploy the stack first"
         )
-    activate_in = CACHE_SECONDS if args.activate_in is None else args.activate_in
-    if activate_in < 0:
-        raise OpsError("--activate-in cannot be negative")
+    activate_in = _activate_in(args)
     rotation = rotate_link_key(
         target.client("ssm"),
         str(parameter),
@@ -376,21 +404,33 @@ def _rotate_link_key(args: argparse.Namespace) -> None:
         wait_seconds=int(wait),
         activate_in=activate_in,
     )
-    data = {
-        "parameter": rotation.parameter,
-        "newKeyActiveFrom": _iso(rotation.active_from),
-        "previousKeyValidUntil": _iso(rotation.previous_until),
-        "keysInRing": rotation.keys,
-    }
-    text = (
-        f"rotated the link key in {rotation.parameter}:\n"
-        f"  new links are signed with the new key from {data['newKeyActiveFrom']} (in {activate_in} s, once "
-        "every function has re-read the keyring)\n"
-        f"  links signed with the previous key stay valid until {data['previousKeyValidUntil']} "
-        f"(one partner wait of {wait} s after the switch, plus a margin)\n"
-        f"  {rotation.keys} key(s) in the ring; keys past their validity were dropped"
+    _emit_rotation(
+        args,
+        rotation,
+        what="partner-link",
+        activate_in=activate_in,
+        grace=f"one partner wait of {wait} s after the switch, plus a margin",
     )
-    _emit(args, data, text)
+
+
+def _rotate_customer_key(args: argparse.Namespace) -> None:
+    from ops.rotate import CUSTOMER_GRACE_SECONDS, rotate_customer_key
+
+    target = _target(args)
+    parameter = target.outputs().get("customerKeyParameter")
+    if not parameter:
+        raise OpsError("the stack outputs have no customerKeyParameter: deploy the stack first")
+    activate_in = _activate_in(args)
+    rotation = rotate_customer_key(
+        target.client("ssm"), str(parameter), now=int(time.time()), activate_in=activate_in
+    )
+    _emit_rotation(
+        args,
+        rotation,
+        what="customer-token",
+        activate_in=activate_in,
+        grace=f"{CUSTOMER_GRACE_SECONDS} s after the switch: a customer token's life, plus a margin",
+    )
 
 
 def _ci_roles(args: argparse.Namespace) -> None:
@@ -418,6 +458,7 @@ COMMANDS = {
     "profile": _profile,
     "smoke": _smoke,
     "rotate-link-key": _rotate_link_key,
+    "rotate-customer-key": _rotate_customer_key,
     "ci-roles": _ci_roles,
 }
 

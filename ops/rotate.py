@@ -1,9 +1,10 @@
-"""`python -m ops rotate-link-key`: a new key for partner links, without breaking the links already sent.
+"""`python -m ops rotate-link-key` and `rotate-customer-key`: a new signing key, without breaking what the
+previous one signed.
 
 The keyring (`handlers/models/keyring.py`) gets a new key that starts signing once every function has
-re-read the parameter (their cache age), and the key it replaces keeps verifying for one partner wait
-after that plus a margin, so a link texted just before the switch lives its whole life. Key material is
-never printed.
+re-read the parameter (their cache age), and the key it replaces keeps verifying for the longest life of
+what it signed, after that, plus a margin: one partner wait for a partner link, the customer token's life
+for the customer keyring (its codes live shorter). Key material is never printed.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from handlers.models.keyring import CACHE_SECONDS, Keyring, KeyringError, new_secret
+from handlers.usecases.verify import CODE_SECONDS, TOKEN_SECONDS
 from ops.stack import OpsError
 
 # Clocks differ a little, and a text can go out a few seconds after its link was signed.
 MARGIN_SECONDS: Final = 60
+# A customer token (and, shorter, a texted code) signed just before the switch must live its whole life.
+CUSTOMER_GRACE_SECONDS: Final = max(TOKEN_SECONDS, CODE_SECONDS) + MARGIN_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +34,22 @@ class Rotation:
 def rotate_link_key(
     ssm: Any, parameter: str, *, now: int, wait_seconds: int, activate_in: int = CACHE_SECONDS
 ) -> Rotation:
-    """Add a new key to the keyring in `parameter`, re-encrypted with the key the parameter already uses."""
+    """A new partner-link key; links signed before the switch verify for one partner wait after it."""
+    return rotate_keyring(
+        ssm, parameter, now=now, grace_seconds=wait_seconds + MARGIN_SECONDS, activate_in=activate_in
+    )
+
+
+def rotate_customer_key(ssm: Any, parameter: str, *, now: int, activate_in: int = CACHE_SECONDS) -> Rotation:
+    """A new customer-token key; tokens and codes signed before the switch verify to the end of their life."""
+    return rotate_keyring(
+        ssm, parameter, now=now, grace_seconds=CUSTOMER_GRACE_SECONDS, activate_in=activate_in
+    )
+
+
+def rotate_keyring(ssm: Any, parameter: str, *, now: int, grace_seconds: int, activate_in: int) -> Rotation:
+    """Add a new key to the keyring in `parameter`, re-encrypted with the key the parameter already uses;
+    the key it replaces verifies `grace_seconds` after the new one starts signing."""
     try:
         stored = ssm.get_parameter(Name=parameter, WithDecryption=True)["Parameter"]
     except ssm.exceptions.ParameterNotFound as exc:
@@ -42,8 +61,7 @@ def rotate_link_key(
     [described] = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [parameter]}])[
         "Parameters"
     ]
-    grace = wait_seconds + MARGIN_SECONDS
-    rotated = keyring.rotated(new_secret(), now=now, activate_in=activate_in, grace_seconds=grace)
+    rotated = keyring.rotated(new_secret(), now=now, activate_in=activate_in, grace_seconds=grace_seconds)
     request: dict[str, Any] = {
         "Name": parameter,
         "Value": json.dumps(rotated.to_document()),
@@ -57,6 +75,6 @@ def rotate_link_key(
     return Rotation(
         parameter=parameter,
         active_from=active_from,
-        previous_until=active_from + grace,
+        previous_until=active_from + grace_seconds,
         keys=len(rotated.keys),
     )

@@ -99,6 +99,7 @@ def test_program_exports_what_operators_need(program: dict[str, Any]) -> None:
         "smsMode",
         "linkKeyParameter",
         "partnerWaitSeconds",
+        "customerKeyParameter",
     ):
         assert exports[name], f"export {name} is empty"
     assert set(FUNCTION_KEYS) <= set(exports["logGroupNames"])
