@@ -1,5 +1,5 @@
-"""`python -m ops smoke` and `python -m ops rotate-link-key` against the local runtime, as an operator runs
-them on a deployed stack."""
+"""`python -m ops smoke`, `rotate-link-key` and `rotate-customer-key` against the local runtime, as an
+operator runs them on a deployed stack."""
 
 from __future__ import annotations
 
@@ -70,6 +70,21 @@ def test_a_link_texted_before_a_key_rotation_is_answered_after_it(
     assert client.wait_for_notification(request_id, timeout=30)["status"] == "Responded"
     assert rotation["keysInRing"] == 2
     assert rotation["previousKeyValidUntil"] > rotation["newKeyActiveFrom"]
+
+
+def test_a_customer_signed_in_before_a_key_rotation_asks_after_it(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = LocalClient(url)
+    reservation = client.reservations()[1]
+    client.verify(reservation)
+
+    assert main(["rotate-customer-key", "--endpoint", url, "--activate-in", "0", "--json"]) == 0
+    rotation = json.loads(capsys.readouterr().out)
+
+    assert client.ask(reservation)  # the token bought before the rotation: 202, else ask asserts
+    assert rotation["keysInRing"] == 2
+    assert rotation["parameter"] == client.outputs()["customerKeyParameter"]
 
 
 def test_the_link_key_is_a_secure_string_under_the_stacks_key(url: str) -> None:
