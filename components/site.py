@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import mimetypes
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, cast
@@ -101,6 +103,22 @@ def config_js(api_url: str, brand_name: str, support_phone: str, customer_verifi
         ensure_ascii=False,
     )
     return f"window.PARTNER_CONFIRM_CONFIG = {config};\n"
+
+
+# Pages that run no script (the 404 page must render even where scripts fail), so the deployment writes the
+# stack's brand and support phone into them instead of `config.js`.
+TEMPLATED_PAGES: Final = frozenset({"404.html"})
+
+
+def static_page(template: str, brand_name: str, support_phone: str) -> str:
+    """A page of `TEMPLATED_PAGES` (`site/404.html`) with `{{brandName}}`, `{{supportPhone}}` and
+    `{{supportTel}}` (the number to dial) filled in, HTML-escaped, as `site/common.js` shows them."""
+    values = {
+        "brandName": brand_name,
+        "supportPhone": support_phone,
+        "supportTel": re.sub(r"[^\d+]", "", support_phone),
+    }
+    return re.sub(r"\{\{(\w+)\}\}", lambda found: html.escape(values[found.group(1)]), template)
 
 
 def content_security_policy() -> str:
@@ -383,14 +401,18 @@ class StaticSite(pulumi.ComponentResource):
 
         uploads = pulumi.ResourceOptions(parent=self, depends_on=[ownership])
         for key, path in site_files(args.site_dir).items():
+            body: dict[str, Any] = {"source": pulumi.FileAsset(str(path))}
+            if key in TEMPLATED_PAGES:
+                page = path.read_text(encoding="utf-8")
+                body = {"content": static_page(page, args.brand_name, args.support_phone)}
             aws.s3.BucketObjectv2(
                 f"{name}-file-{key}",
                 bucket=bucket.id,
                 key=key,
-                source=pulumi.FileAsset(str(path)),
                 content_type=content_type(path),
                 cache_control=cache_control(key),
                 opts=uploads,
+                **body,
             )
         aws.s3.BucketObjectv2(
             f"{name}-file-{CONFIG_JS}",

@@ -291,7 +291,15 @@ def test_a_mistyped_address_shows_the_korean_not_found_page(pages: Pages, system
     page = pages.open(system + "/rsv/status")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("페이지를 찾을 수 없습니다")
+    # No script runs on it: the deployment wrote in the support number and the brand.
+    support = page.locator("main a[href^='tel:']")
+    expect(support).to_have_text(re.compile(r"^[\d+][\d -]+$"))
     page.get_by_role("link", name="처음 화면으로").click()
     expect(page.get_by_role("heading", name="예약 문의하기")).to_be_visible()
+    brand = page.evaluate("() => window.PARTNER_CONFIRM_CONFIG.brandName")
+    phone = page.evaluate("() => window.PARTNER_CONFIRM_CONFIG.supportPhone")
+    expect(page.locator(".site-footer")).to_contain_text(brand)
     page.go_back()
+    expect(support).to_have_text(phone)
+    expect(page.locator(".site-footer")).to_have_text(brand)
     capture(page, "not-found")

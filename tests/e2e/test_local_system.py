@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -122,6 +123,14 @@ def test_a_mistyped_site_address_gets_the_korean_404_page(client: LocalClient) -
     assert 'href="/"' in page.text
     assert "AccessDenied" not in page.text
     assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    # A page without script: the deployment wrote in the brand and support phone `config.js` gives the others.
+    config = client.http.get(f"{client.base_url}/config.js", timeout=30).text
+    brand, phone = (
+        json.loads(config.split("=", 1)[1].rstrip(";\n"))[key] for key in ("brandName", "supportPhone")
+    )
+    assert f">{phone}</a>" in page.text
+    assert page.text.count(brand) >= 3  # title, header, footer
+    assert "{{" not in page.text
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from components.bot import IntakeBot, IntakeBotArgs, model_hash
 from components.functions import ASYNC_RETRIES
 from components.secrets import StackSecrets, StackSecretsArgs
 from components.seed_data import RESERVATIONS
-from components.site import StaticSite, StaticSiteArgs
+from components.site import StaticSite, StaticSiteArgs, static_page
 from components.table import ConfirmationTable, ConfirmationTableArgs
 from components.workflow import CallbackWorkflow, CallbackWorkflowArgs
 from handlers.models.intents import INTENTS
@@ -691,6 +691,36 @@ def test_every_site_file_is_uploaded_with_its_type_and_config_js_is_generated(si
         'window.PARTNER_CONFIRM_CONFIG = {"apiBaseUrl": "/api",'
         ' "brandName": "예약확인센터", "supportPhone": "1588-0000", "customerVerification": "sms"};\n'
     )
+
+
+def test_the_404_page_is_published_with_the_stacks_brand_and_support_phone() -> None:
+    built = build_site(ROOT / "site")
+    (page,) = [o for o in built.of_type("aws:s3/bucketObjectv2:BucketObjectv2") if o["key"] == "404.html"]
+
+    # It runs no script, so the deployment writes in what `config.js` tells the other pages.
+    assert not page.get("source")
+    assert page["contentType"] == "text/html; charset=utf-8"
+    assert '<a href="tel:15880000">1588-0000</a>' in page["content"]
+    assert "<title>페이지를 찾을 수 없습니다 · 예약확인센터</title>" in page["content"]
+    assert '<div class="wrap narrow">예약확인센터</div>' in page["content"]  # the footer
+    assert "{{" not in page["content"]
+    assert "파트너 확인" not in page["content"]
+
+
+def test_a_static_page_escapes_what_it_fills_in() -> None:
+    template = '<title>{{brandName}}</title><a href="tel:{{supportTel}}">{{supportPhone}}</a>'
+
+    page = static_page(template, "<b>숙소 & 투어</b>", "+82 2-1234-5678")
+
+    assert (
+        page
+        == '<title>&lt;b&gt;숙소 &amp; 투어&lt;/b&gt;</title><a href="tel:+82212345678">+82 2-1234-5678</a>'
+    )
+
+
+def test_a_static_page_with_an_unknown_placeholder_fails_the_deploy() -> None:
+    with pytest.raises(KeyError):
+        static_page("{{supportEmail}}", "예약확인센터", "1588-0000")
 
 
 def test_the_api_is_served_under_api_uncached_with_every_method_and_viewer_header_but_host(
