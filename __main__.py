@@ -1,4 +1,4 @@
-"""Composition root: read the stack settings, build the five components, export what operators need."""
+"""Composition root: read the stack settings, build the components, export what operators need."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pulumi_aws as aws
 from components.api import STAGE_NAME, PartnerApi, PartnerApiArgs
 from components.bot import IntakeBot, IntakeBotArgs
 from components.code import code_archive
+from components.console import OperatorConsole, OperatorConsoleArgs, cognito_endpoint
 from components.functions import FunctionDefaults, pinned_powertools_version, powertools_layer_parameter
 from components.monitoring import Monitoring, MonitoringArgs
 from components.secrets import StackSecrets, StackSecretsArgs
@@ -43,6 +44,10 @@ defaults = FunctionDefaults(
 api_endpoint: pulumi.Output[str]
 resolve_api_endpoint: Callable[[pulumi.Output[str]], None]
 api_endpoint, resolve_api_endpoint = pulumi.deferred_output()
+# The same for the console page's sign-in settings in config.js: the console joins the API, built later.
+console_config: pulumi.Output[dict[str, str]]
+resolve_console_config: Callable[[pulumi.Output[dict[str, str]]], None]
+console_config, resolve_console_config = pulumi.deferred_output()
 
 table = ConfirmationTable(
     "table",
@@ -76,6 +81,8 @@ site = StaticSite(
         support_phone=settings.support_phone,
         force_destroy=not settings.deletion_protection,
         customer_verification=settings.customer_verification.value,
+        console_config=console_config,
+        cognito_endpoint=cognito_endpoint(settings.region),
     ),
 )
 workflow = CallbackWorkflow(
@@ -150,6 +157,17 @@ api = PartnerApi(
     ),
 )
 resolve_api_endpoint(api.api_endpoint)
+console = OperatorConsole(
+    "console",
+    OperatorConsoleArgs(
+        api_id=api.api_id,
+        execution_arn=api.execution_arn,
+        region=settings.region,
+        mfa=settings.console_mfa == "on",
+        deletion_protection=settings.deletion_protection,
+    ),
+)
+resolve_console_config(console.page_config)
 monitoring = Monitoring(
     "monitoring",
     MonitoringArgs(
@@ -188,3 +206,7 @@ pulumi.export("partnerWaitSeconds", settings.partner_wait_seconds)
 pulumi.export("customerKeyParameter", secrets.parameter_names["customer"])
 # Whether the customer page asks for a texted code (`sms` | `off`): `python -m ops smoke` verifies first then.
 pulumi.export("customerVerification", settings.customer_verification.value)
+# The operator console: where it is, and the user pool `python -m ops operators` manages.
+pulumi.export("consoleUrl", site.origin.apply(lambda origin: f"{origin}/admin/"))
+pulumi.export("consoleUserPoolId", console.user_pool_id)
+pulumi.export("consoleClientId", console.client_id)

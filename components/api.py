@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -39,6 +40,8 @@ ROUTE_THROTTLE_GROUPS: Final[dict[str, str]] = {
 STAGE_NAME: Final = "api"
 INTEGRATION_TIMEOUT_MS: Final = 29_000
 _PATH_PARAMETER: Final = re.compile(r"\{[^/]+\}")
+# The operator console's routes: every one of them sits behind the JWT authorizer (`declare_routes`).
+ADMIN_PATH: Final = "/admin"
 
 
 def access_log_format() -> dict[str, str]:
@@ -73,6 +76,108 @@ def route_source_arn(execution_arn: str, route_key: str) -> str:
     """The execute-api ARN of one route on any stage: `<api>/*/<METHOD>/<path with * for parameters>`."""
     method, path = route_key.split(" ", 1)
     return f"{execution_arn}/*/{method}{_PATH_PARAMETER.sub('*', path)}"
+
+
+def requires_sign_in(route_key: str) -> bool:
+    """Whether a route is the operator console's: its path is `/admin` or under `/admin/`."""
+    path = route_key.partition(" ")[2]
+    return path == ADMIN_PATH or path.startswith(f"{ADMIN_PATH}/")
+
+
+def route_slug(route_key: str) -> str:
+    """`GET /requests/{requestId}` -> `get-requests-requestid`: the route's part of its resources' names."""
+    return re.sub(r"[^a-z0-9]+", "-", route_key.lower()).strip("-")
+
+
+def cognito_issuer(region: str, user_pool_id: str) -> str:
+    """The `iss` of a user pool's tokens; its JWKS is at `<iss>/.well-known/jwks.json`."""
+    return f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
+
+
+def jwt_authorizer(
+    name: str,
+    *,
+    api_id: pulumi.Input[str],
+    issuer: pulumi.Input[str],
+    audience: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> aws.apigatewayv2.Authorizer:
+    """The HTTP API's JWT authorizer: a bearer token signed by the issuer's JWKS, for this audience.
+
+    API Gateway checks the signature, `exp` (and `nbf`/`iat` when present), `iss`, and `aud` (or, when the
+    token has none, `client_id`: Cognito access tokens), and answers 401 itself when any check fails.
+    """
+    return aws.apigatewayv2.Authorizer(
+        f"{name}-authorizer",
+        api_id=api_id,
+        authorizer_type="JWT",
+        identity_sources=["$request.header.Authorization"],
+        jwt_configuration={"issuer": issuer, "audiences": [audience]},
+        name=f"{name}-operators",
+        opts=opts,
+    )
+
+
+def declare_routes(
+    name: str,
+    *,
+    api_id: pulumi.Input[str],
+    execution_arn: pulumi.Input[str],
+    routes: Mapping[str, DeployedFunction],
+    authorizer_id: pulumi.Input[str] | None = None,
+    opts: pulumi.ResourceOptions,
+) -> list[aws.apigatewayv2.Route]:
+    """The one way routes reach the HTTP API: a payload 2.0 proxy integration per function, then per route
+    key a route and API Gateway's permission to invoke its function from that route only.
+
+    Every route under `/admin` gets the JWT authorizer (`authorizer_id`), and only those do; declaring one
+    without an authorizer raises, so no console route can ever be left open.
+    """
+    guarded = [route_key for route_key in routes if requires_sign_in(route_key)]
+    if guarded and authorizer_id is None:
+        raise ValueError(f"{name}: routes {guarded} need sign-in, but no JWT authorizer was given")
+    integrations: dict[str, aws.apigatewayv2.Integration] = {}
+    for function in routes.values():
+        if function.key not in integrations:
+            integrations[function.key] = aws.apigatewayv2.Integration(
+                f"{name}-{function.key.replace('_', '-')}-integration",
+                api_id=api_id,
+                integration_type="AWS_PROXY",
+                integration_uri=function.function.invoke_arn,
+                integration_method="POST",
+                payload_format_version="2.0",
+                timeout_milliseconds=INTEGRATION_TIMEOUT_MS,
+                opts=opts,
+            )
+    declared = []
+    for route_key, function in routes.items():
+        slug = route_slug(route_key)
+        sign_in: dict[str, Any] = (
+            {"authorization_type": "JWT", "authorizer_id": authorizer_id}
+            if requires_sign_in(route_key)
+            else {}
+        )
+        declared.append(
+            aws.apigatewayv2.Route(
+                f"{name}-route-{slug}",
+                api_id=api_id,
+                route_key=route_key,
+                target=integrations[function.key].id.apply(lambda integration: f"integrations/{integration}"),
+                **sign_in,
+                opts=opts,
+            )
+        )
+        aws.lambda_.Permission(
+            f"{name}-permission-{slug}",
+            action="lambda:InvokeFunction",
+            function=function.name,
+            principal="apigateway.amazonaws.com",
+            source_arn=pulumi.Output.from_input(execution_arn).apply(
+                functools.partial(route_source_arn, route_key=route_key)
+            ),
+            opts=opts,
+        )
+    return declared
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,6 +258,7 @@ class PartnerApi(pulumi.ComponentResource):
     """HTTP API + intake / orchestrator / partner-response / status functions."""
 
     api_id: pulumi.Output[str]
+    execution_arn: pulumi.Output[str]
     api_endpoint: pulumi.Output[str]
     stage_name: pulumi.Output[str]
     functions: dict[str, DeployedFunction]
@@ -311,41 +417,14 @@ class PartnerApi(pulumi.ComponentResource):
             # No CORS: the pages call the API on their own origin, through CloudFront (`/api/*`).
             opts=child,
         )
-        integrations = {
-            key: aws.apigatewayv2.Integration(
-                f"{name}-{key.replace('_', '-')}-integration",
-                api_id=api.id,
-                integration_type="AWS_PROXY",
-                integration_uri=self.functions[key].function.invoke_arn,
-                integration_method="POST",
-                payload_format_version="2.0",
-                timeout_milliseconds=INTEGRATION_TIMEOUT_MS,
-                opts=child,
-            )
-            for key in API_FUNCTIONS
-        }
-        routes = []
-        for route_key, function_key in ROUTES.items():
-            slug = re.sub(r"[^a-z0-9]+", "-", route_key.lower()).strip("-")
-            routes.append(
-                aws.apigatewayv2.Route(
-                    f"{name}-route-{slug}",
-                    api_id=api.id,
-                    route_key=route_key,
-                    target=integrations[function_key].id.apply(
-                        lambda integration: f"integrations/{integration}"
-                    ),
-                    opts=child,
-                )
-            )
-            aws.lambda_.Permission(
-                f"{name}-permission-{slug}",
-                action="lambda:InvokeFunction",
-                function=self.functions[function_key].name,
-                principal="apigateway.amazonaws.com",
-                source_arn=api.execution_arn.apply(functools.partial(route_source_arn, route_key=route_key)),
-                opts=child,
-            )
+        routes = declare_routes(
+            name,
+            api_id=api.id,
+            execution_arn=api.execution_arn,
+            routes={route_key: self.functions[key] for route_key, key in ROUTES.items()},
+            opts=child,
+        )
+        self.execution_arn = api.execution_arn
 
         access_logs = aws.cloudwatch.LogGroup(
             f"{name}-access-logs",

@@ -145,6 +145,8 @@ class StackSettings(_Settings):
     waf: OnOff = "off"
     waf_rate_limit: int = Field(default=100, ge=10, le=2_000_000_000)
     """Requests per address per minute through the distribution (AWS WAF accepts 10 and up)."""
+    console_mfa: OnOff = "off"
+    """Operators of the console sign in with a TOTP code as well (Cognito software-token MFA, required)."""
 
 
 def _raw_values(config: pulumi.Config, aws_config: pulumi.Config) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import html
 import json
 import mimetypes
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, cast
@@ -59,6 +60,19 @@ function handler(event) {
 """
 
 
+# The operator console's page: `/admin/` serves `/admin/index.html` (CloudFront's default root object only
+# applies to `/`). Everything under /admin/ gets its own headers: the page talks to Cognito too.
+CONSOLE_PATH: Final = "/admin/"
+CONSOLE_INDEX_REWRITE: Final = """\
+function handler(event) {
+  var request = event.request;
+  if (request.uri === '/admin/') {
+    request.uri = '/admin/index.html';
+  }
+  return request;
+}
+"""
+
 NOT_FOUND_PAGE = "/404.html"
 # Short, so a file published after someone mistyped its address is not hidden for long.
 NOT_FOUND_CACHE_SECONDS = 10
@@ -91,17 +105,24 @@ def site_files(site_dir: Path) -> dict[str, Path]:
     return files
 
 
-def config_js(api_url: str, brand_name: str, support_phone: str, customer_verification: str = "sms") -> str:
-    """`site/config.js` as the pages read it (docs/contracts.md, "Site")."""
-    config = json.dumps(
-        {
-            "apiBaseUrl": api_url.rstrip("/"),
-            "brandName": brand_name,
-            "supportPhone": support_phone,
-            "customerVerification": customer_verification,
-        },
-        ensure_ascii=False,
-    )
+def config_js(
+    api_url: str,
+    brand_name: str,
+    support_phone: str,
+    customer_verification: str = "sms",
+    console: Mapping[str, str] | None = None,
+) -> str:
+    """`site/config.js` as the pages read it (docs/contracts.md, "Site"). `console`: what the operator
+    console signs in with (`region`, `userPoolId`, `clientId`, `cognitoEndpoint`)."""
+    values: dict[str, Any] = {
+        "apiBaseUrl": api_url.rstrip("/"),
+        "brandName": brand_name,
+        "supportPhone": support_phone,
+        "customerVerification": customer_verification,
+    }
+    if console is not None:
+        values["console"] = dict(console)
+    config = json.dumps(values, ensure_ascii=False)
     return f"window.PARTNER_CONFIRM_CONFIG = {config};\n"
 
 
@@ -121,14 +142,17 @@ def static_page(template: str, brand_name: str, support_phone: str) -> str:
     return re.sub(r"\{\{(\w+)\}\}", lambda found: html.escape(values[found.group(1)]), template)
 
 
-def content_security_policy() -> str:
-    """Same-origin pages with no inline code; the API is on the same origin (`/api/*`), so nothing else."""
+def content_security_policy(connect: tuple[str, ...] = ()) -> str:
+    """Same-origin pages with no inline code; the API is on the same origin (`/api/*`), so nothing else.
+
+    `connect`: further endpoints the page may call (the console's Cognito endpoint), exactly as given.
+    """
     directives = {
         "default-src": "'self'",
         "script-src": "'self'",
         "style-src": "'self'",
         "img-src": "'self' data:",
-        "connect-src": "'self'",
+        "connect-src": " ".join(("'self'", *connect)),
         "object-src": "'none'",
         "base-uri": "'none'",
         "form-action": "'self'",
@@ -213,6 +237,10 @@ class StaticSiteArgs:
     """Let `pulumi destroy` empty the bucket (off when the stack is deletion-protected)."""
     customer_verification: str = "sms"
     """Whether the customer page asks for a texted code before a question (`sms` | `off`)."""
+    console_config: pulumi.Input[Mapping[str, str]] | None = None
+    """The operator console's sign-in settings for `config.js` (`OperatorConsole.page_config`)."""
+    cognito_endpoint: str | None = None
+    """The Cognito endpoint the console page calls: the only other origin its CSP lets it reach."""
 
 
 class StaticSite(pulumi.ComponentResource):
@@ -288,6 +316,32 @@ class StaticSite(pulumi.ComponentResource):
             f"{name}-headers",
             comment="partner-confirm pages: security headers",
             security_headers_config=security_headers,
+            opts=child,
+        )
+        console_security: aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgsDict = {
+            **security_headers,
+            "content_security_policy": {
+                "content_security_policy": content_security_policy(
+                    (args.cognito_endpoint,) if args.cognito_endpoint else ()
+                ),
+                "override": True,
+            },
+        }
+        console_headers = aws.cloudfront.ResponseHeadersPolicy(
+            f"{name}-console-headers",
+            comment="partner-confirm operator console: security headers, Cognito reachable, never stored",
+            security_headers_config=console_security,
+            custom_headers_config={
+                "items": [{"header": "Cache-Control", "value": "no-store", "override": True}],
+            },
+            opts=child,
+        )
+        console_rewrite = aws.cloudfront.Function(
+            f"{name}-console-index",
+            runtime="cloudfront-js-2.0",
+            comment="Serve the operator console for /admin/",
+            code=CONSOLE_INDEX_REWRITE,
+            publish=True,
             opts=child,
         )
         partner_link_headers = aws.cloudfront.ResponseHeadersPolicy(
@@ -368,6 +422,19 @@ class StaticSite(pulumi.ComponentResource):
                     "response_headers_policy_id": partner_link_headers.id,
                     "function_associations": [{"event_type": "viewer-request", "function_arn": rewrite.arn}],
                 },
+                {
+                    "path_pattern": f"{CONSOLE_PATH}*",
+                    "target_origin_id": site_origin,
+                    "viewer_protocol_policy": "https-only",
+                    "allowed_methods": read_only,
+                    "cached_methods": read_only,
+                    "compress": True,
+                    "cache_policy_id": CACHING_DISABLED,
+                    "response_headers_policy_id": console_headers.id,
+                    "function_associations": [
+                        {"event_type": "viewer-request", "function_arn": console_rewrite.arn}
+                    ],
+                },
             ],
             # The private bucket answers 403 for a key it does not have (S3's English XML): a mistyped
             # address gets the Korean page instead, as a 404. Error responses apply to every behaviour,
@@ -418,8 +485,14 @@ class StaticSite(pulumi.ComponentResource):
             f"{name}-file-{CONFIG_JS}",
             bucket=bucket.id,
             key=CONFIG_JS,
-            content=config_js(
-                f"/{args.api_stage}", args.brand_name, args.support_phone, args.customer_verification
+            content=pulumi.Output.from_input(args.console_config).apply(
+                lambda console: config_js(
+                    f"/{args.api_stage}",
+                    args.brand_name,
+                    args.support_phone,
+                    args.customer_verification,
+                    console,
+                )
             ),
             content_type=CONTENT_TYPES[".js"],
             cache_control=cache_control(CONFIG_JS),

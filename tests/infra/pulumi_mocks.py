@@ -77,6 +77,12 @@ def computed_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
     if typ == "aws:wafv2/webAcl:WebAcl":
         acl_id = "a1b2c3d4-0000-4000-8000-000000000000"
         return {"arn": f"arn:aws:wafv2:us-east-1:{ACCOUNT}:global/webacl/{name}/{acl_id}"}
+    if typ == "aws:cognito/userPool:UserPool":
+        pool_id = physical_id(args)
+        return {
+            "arn": f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{pool_id}",
+            "endpoint": f"cognito-idp.{REGION}.amazonaws.com/{pool_id}",
+        }
     if typ == "random:index/randomBytes:RandomBytes":
         return {"base64": "bW9jay1zaWduaW5nLWtleS0zMi1ieXRlcy1sb25nLi4=", "hex": "00" * 32}
     return {}
@@ -89,6 +95,10 @@ def physical_id(args: pulumi.runtime.MockResourceArgs) -> str:
         return "a1b2c3d4e5"
     if args.typ == "aws:cloudfront/distribution:Distribution":
         return "E2EXAMPLE"
+    if args.typ == "aws:cognito/userPool:UserPool":
+        return f"{REGION}_CoNsOlE01"
+    if args.typ == "aws:cognito/userPoolClient:UserPoolClient":
+        return "1example23456789clientid0"
     return f"{args.name}-id"
 
 

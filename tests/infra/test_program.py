@@ -15,6 +15,7 @@ import pytest
 import yaml
 from pulumi_mocks import powertools_layer_for
 
+from components.console import ADMIN_ROUTES
 from components.functions import (
     FUNCTION_KEYS,
     handler_path,
@@ -105,7 +106,7 @@ def test_program_exports_what_operators_need(program: dict[str, Any]) -> None:
     assert set(FUNCTION_KEYS) <= set(exports["logGroupNames"])
 
 
-def test_program_builds_the_five_components_their_monitoring_and_secrets(program: dict[str, Any]) -> None:
+def test_program_builds_the_components_their_monitoring_and_secrets(program: dict[str, Any]) -> None:
     types = {r["type"] for r in program["resources"] if r["type"].startswith("partnerconfirm:")}
 
     assert types == {
@@ -118,6 +119,7 @@ def test_program_builds_the_five_components_their_monitoring_and_secrets(program
             "StaticSite",
             "Monitoring",
             "StackSecrets",
+            "OperatorConsole",
         )
     }
 
@@ -168,6 +170,7 @@ def test_every_route_points_at_an_existing_function(program: dict[str, Any]) -> 
             "GET /requests/{requestId}",
             "POST /verify",
             "POST /verify/confirm",
+            *ADMIN_ROUTES,
         ]
     )
     for route in routes:
