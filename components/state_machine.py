@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from handlers.models.domain import OutcomeKind
-from handlers.models.messages import LAST_RESORT_NOTIFICATIONS, WORKFLOW_FAILED
+from handlers.models.messages import LAST_RESORT_NOTIFICATIONS, WORKFLOW_FAILED, last_resort_notification
 
 NOTIFY_PARTNER: Final = "NotifyPartner"
 HANDLE_TIMEOUT: Final = "HandleTimeout"
@@ -164,12 +164,12 @@ def _template_state(kind: str) -> str:
     return f"Template{kind.capitalize()}"
 
 
-def _template(kind: OutcomeKind) -> dict[str, Any]:
+def _template(kind: OutcomeKind, support_phone: str) -> dict[str, Any]:
     # An answer already made the request `Responded`; only a request still open takes this status.
     status = "Timeout" if kind == "timeout" else "Failed"
     return {
         "Type": "Pass",
-        "Result": {"message": LAST_RESORT_NOTIFICATIONS[kind], "status": status},
+        "Result": {"message": last_resort_notification(kind, support_phone), "status": status},
         "ResultPath": "$.template",
         "Next": END_STRANDED,
     }
@@ -218,6 +218,7 @@ def build_definition(
     notification_arn: str,
     table_name: str,
     wait_seconds: int,
+    support_phone: str,
 ) -> dict[str, Any]:
     """The Standard workflow: NotifyPartner (wait for the partner) -> GenerateNotification.
 
@@ -276,7 +277,7 @@ def build_definition(
             catch=CHOOSE_TEMPLATE,
         ),
         CHOOSE_TEMPLATE: _template_choice(),
-        **{_template_state(kind): _template(kind) for kind in LAST_RESORT_NOTIFICATIONS},
+        **{_template_state(kind): _template(kind, support_phone) for kind in LAST_RESORT_NOTIFICATIONS},
         END_STRANDED: _end_stranded(table_name),
         STORE_TEMPLATE_NOTIFICATION: _store_template_notification(table_name),
         STRANDED: {

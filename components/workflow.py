@@ -220,6 +220,7 @@ class CallbackWorkflow(pulumi.ComponentResource):
                 failure_arn=values[3],
                 notification_arn=values[4],
                 wait_seconds=args.partner_wait_seconds,
+                support_phone=args.support_phone,
             )
         )
         state_machine = aws.sfn.StateMachine(

@@ -310,24 +310,31 @@ def notification_template(facts: MessageFacts) -> str:
 # Stored by the workflow itself (no function, so no reservation number) when no function could write the
 # customer's message; the customer reads it on the page of that very request. It knows neither the intent
 # nor the business, so it says only what holds for every intent, and promises nothing the system does not do.
+# `{call}` is whom to call (`support_line`): the deployment writes the messages into the state machine's
+# definition with the stack's support phone (`last_resort_notification`).
 LAST_RESORT_NOTIFICATIONS: Final[dict[OutcomeKind, str]] = {
     "accept": (
         "안녕하세요. 업체에서 문의하신 요청을 수락했습니다. 이 화면의 문의 내용과 업체의 답을 확인해 주세요."
     ),
     "reject": (
         "안녕하세요. 업체에서 문의하신 요청은 어렵다고 답했습니다. "
-        "필요하시면 새 문의를 남기시거나 고객센터로 연락해 주세요."
+        "필요하시면 새 문의를 남기시거나 {call}로 연락해 주세요."
     ),
     "alternative": (
         "안녕하세요. 업체에서 다른 시간을 제안했습니다. 아직 확정된 것은 아니며, "
-        "원하시면 새 문의를 남기시거나 고객센터로 연락해 주세요."
+        "원하시면 새 문의를 남기시거나 {call}로 연락해 주세요."
     ),
     "timeout": (
         "안녕하세요. 업체에 문의를 전달했지만 정해진 시간 안에 답을 받지 못했습니다. "
-        "급하시면 고객센터로 연락해 주세요."
+        "급하시면 {call}로 연락해 주세요."
     ),
     "failed": (
         "안녕하세요. 요청을 처리하는 중 문제가 발생해 처리하지 못했습니다. "
-        "다시 문의하시거나 고객센터로 연락해 주세요."
+        "다시 문의하시거나 {call}로 연락해 주세요."
     ),
 }
+
+
+def last_resort_notification(kind: OutcomeKind, support_phone: str | None) -> str:
+    """The workflow's own message for `kind`, naming the support number when the stack has one."""
+    return LAST_RESORT_NOTIFICATIONS[kind].format(call=support_line(support_phone))

@@ -3,13 +3,14 @@ message failing for good, the workflow's own DynamoDB steps still end it and tel
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 import requests
 from e2e_client import LocalClient
 
-from handlers.models.messages import LAST_RESORT_NOTIFICATIONS
+from handlers.models.messages import last_resort_notification
 from local.testing import running_system
 
 pytestmark = pytest.mark.e2e
@@ -41,4 +42,11 @@ def test_timeout_and_notification_down_for_good_still_end_and_tell(client: Local
         requests.delete(faults, timeout=10)
 
     assert final["status"] == "Timeout"
-    assert final["notification"] == {"message": LAST_RESORT_NOTIFICATIONS["timeout"], "source": "template"}
+    config = requests.get(f"{client.base_url}/config.js", timeout=10).text
+    phone = json.loads(config.split("=", 1)[1].rstrip(";\n"))["supportPhone"]
+    # Written by the workflow's own step, with the stack's support number.
+    assert final["notification"] == {
+        "message": last_resort_notification("timeout", phone),
+        "source": "template",
+    }
+    assert f"({phone})" in final["notification"]["message"]

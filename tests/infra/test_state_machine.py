@@ -28,13 +28,14 @@ from components.state_machine import (
     STRANDED,
     build_definition,
 )
-from handlers.models.messages import LAST_RESORT_NOTIFICATIONS
+from handlers.models.messages import LAST_RESORT_NOTIFICATIONS, last_resort_notification
 from handlers.store.schema import create_table_request
 
 ROOT = Path(__file__).resolve().parents[2]
 VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
 REGION = "us-east-1"
 TABLE = "confirmations"
+SUPPORT_PHONE = "1588-0000"
 ACCOUNT = "123456789012"
 ARNS = {
     key: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{key}"
@@ -50,6 +51,7 @@ def definition(wait_seconds: int = 300) -> dict[str, Any]:
         notification_arn=ARNS["notification"],
         table_name=TABLE,
         wait_seconds=wait_seconds,
+        support_phone=SUPPORT_PHONE,
     )
 
 
@@ -145,6 +147,22 @@ def test_notification_takes_the_outcome() -> None:
         "requestId.$": "$.requestId",
         "outcome.$": "$.outcome",
     }
+
+
+def test_the_workflows_own_messages_name_the_support_phone_where_they_send_people_to_it() -> None:
+    states = definition()["States"]
+    messages = {
+        name: state["Result"]["message"]
+        for name, state in states.items()
+        if state["Type"] == "Pass" and "message" in state.get("Result", {})
+    }
+
+    assert len(messages) == len(LAST_RESORT_NOTIFICATIONS)
+    for name, message in messages.items():
+        assert "{" not in message, name
+        if "고객센터" in message:
+            assert f"고객센터({SUPPORT_PHONE})로 연락해 주세요" in message, name
+    assert sum("고객센터" in message for message in messages.values()) == 4  # all but accept
 
 
 def test_a_wait_below_one_second_is_refused() -> None:
@@ -384,7 +402,7 @@ def test_a_task_failing_for_good_still_ends_the_request_with_a_message(
     if source == "function":
         assert notification["message"]["S"] == "파트너가 확인했습니다."
     else:
-        assert notification["message"]["S"] == LAST_RESORT_NOTIFICATIONS[source]  # type: ignore[index]
+        assert notification["message"]["S"] == last_resort_notification(source, SUPPORT_PHONE)  # type: ignore[arg-type]
         assert notification["source"]["S"] == "template"
     if status == "Failed":
         assert item["failureReason"]["S"]

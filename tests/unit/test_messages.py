@@ -19,6 +19,7 @@ from handlers.models.messages import (
     format_kst,
     format_kst_clock,
     intent_of,
+    last_resort_notification,
     notification_template,
     sms_body,
 )
@@ -148,8 +149,15 @@ def test_an_unknown_intent_is_handled_as_the_default():
 
 
 def test_last_resort_messages_promise_nothing_the_system_does_not_do():
-    for message in LAST_RESORT_NOTIFICATIONS.values():
+    for kind in LAST_RESORT_NOTIFICATIONS:
+        message = last_resort_notification(kind, "1588-0000")
         assert not [word for word in BROKEN_PROMISES if word in message]
+
+
+@pytest.mark.parametrize("kind", ["reject", "alternative", "timeout", "failed"])
+def test_last_resort_messages_give_the_number_they_send_people_to(kind):
+    assert "고객센터(1588-0000)로 연락해 주세요." in last_resort_notification(kind, "1588-0000")
+    assert "고객센터로 연락해 주세요." in last_resort_notification(kind, None)
 
 
 # -- the partner SMS -----------------------------------------------------------------------------------
