@@ -8,10 +8,11 @@ its baseline's calls is reported, so the two sides cannot drift apart.
 
 The emulator is moto's server on a loopback port with two additions it lacks: Lex V2 `RecognizeText`
 answers a fixed interpretation, and Lambda `Invoke` (the intake's asynchronous hand-over) answers 202.
-Runs are interleaved in a shuffled order and the medians compared, as in `coldstart`. The target is
-checked on CPU time (user + system) of the fresh process from its first statement to the answer: on a
-shared machine wall time swings with other load several times more than the difference measured, while
-both sides wait alike on the same emulator. Wall-time ratios are printed beside it.
+Runs are interleaved in a shuffled order and the medians compared, as in `coldstart`; each round's own
+ratio is kept too, and the middle half of them (first to third quartile) is printed as the spread. The
+target is checked on CPU time (user + system) of the fresh process from its first statement to the
+answer: on a shared machine wall time swings with other load several times more than the difference
+measured, while both sides wait alike on the same emulator. Wall-time ratios are printed beside it.
 """
 
 from __future__ import annotations
@@ -79,11 +80,11 @@ class Context:
 
 
 answer = module.handler(event, Context())
-done = time.perf_counter()
+done, done_cpu = time.perf_counter(), time.process_time()
 status = answer.get("statusCode") if isinstance(answer, dict) else None
-print("FIRSTCALL " + json.dumps({"seconds": done - start, "cpu": time.process_time() - cpu,
+print("FIRSTCALL " + json.dumps({"seconds": done - start, "cpu": done_cpu - cpu,
                                  "import": imported_at - start, "importCpu": imported_cpu - cpu,
-                                 "status": status}))
+                                 "status": status, "pydantic": "pydantic" in sys.modules}))
 """
 
 # The baselines: the same AWS calls with nothing but boto3. `{...}` fields come from the prepared data.
@@ -170,11 +171,21 @@ class FirstCall:
     status: int | None
     calls: tuple[str, ...]
     baseline_calls: tuple[str, ...]
+    pydantic: bool  # whether the first call loaded pydantic
+    round_ratios: tuple[float, ...] = ()  # each round's CPU ratio (the function's run over its baseline's)
 
     @property
     def ratio(self) -> float:
         """CPU time against the baseline's: what the target is checked on (see the module docstring)."""
         return self.cpu / self.baseline_cpu
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        """The middle half of the rounds' own ratios (first and third quartiles): how steady the figure is."""
+        if len(self.round_ratios) < 2:
+            return (self.ratio, self.ratio)
+        low, _, high = statistics.quantiles(self.round_ratios, n=4, method="inclusive")
+        return (low, high)
 
     @property
     def wall_ratio(self) -> float:
@@ -506,6 +517,8 @@ def measure(functions: tuple[str, ...] = tuple(ROUTES), runs: int = 15) -> list[
                 baseline_seconds=statistics.median(s["seconds"] for s in base),
                 baseline_cpu=statistics.median(s["cpu"] for s in base),
                 status=ours[-1].get("status"),
+                pydantic=bool(ours[-1].get("pydantic")),
+                round_ratios=tuple(o["cpu"] / b["cpu"] for o, b in zip(ours, base, strict=True)),
                 calls=ours[-1]["calls"],
                 baseline_calls=base[-1]["calls"],
             )

@@ -7,11 +7,10 @@ import binascii
 import hmac
 import json
 import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ValidationError
 
 from handlers import wiring
 from handlers.models import errors
@@ -27,7 +26,12 @@ from handlers.observability import logger
 from handlers.resolver import APIGatewayHttpResolver, NotFoundError, Response, content_types
 from handlers.settings import get_settings
 
-Model = TypeVar("Model", bound=BaseModel)
+if TYPE_CHECKING:
+    # pydantic is imported where a body is parsed, not here: a function that parses none (the status
+    # poll) would pay its import on every cold start (`make bench`).
+    from pydantic import BaseModel, ValidationError
+
+Model = TypeVar("Model", bound="BaseModel")
 
 # CloudFront adds this header with the stack's generated secret to every request it forwards to the API
 # (components/site.py); payload 2.0 events carry header names in lower case.
@@ -96,12 +100,13 @@ def error_response(
     )
 
 
-def json_response(status: int, body: BaseModel) -> Response:
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=body.model_dump_json(),
-    )
+def json_response(status: int, body: BaseModel | Mapping[str, Any]) -> Response:
+    """A model, or a plain body built as a dict, as the same compact UTF-8 JSON pydantic writes."""
+    if isinstance(body, Mapping):
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    else:
+        text = body.model_dump_json()
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=text)
 
 
 def parse_body(app: APIGatewayHttpResolver, model: type[Model]) -> Model:
@@ -112,6 +117,8 @@ def parse_body(app: APIGatewayHttpResolver, model: type[Model]) -> Model:
     raw = _body_bytes(app.current_event.body or "", bool(app.current_event.is_base64_encoded))
     if len(raw) > MAX_BODY_BYTES:
         raise BadRequestError(TOO_LARGE)
+    from pydantic import ValidationError
+
     # Bytes, not text: pydantic refuses invalid UTF-8 as malformed JSON instead of raising a decode error.
     try:
         return model.model_validate_json(raw)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from handlers import wiring
 from handlers.adapters.notifier import BedrockNotifier
 from handlers.clients import client
-from handlers.models.domain import Outcome
+from handlers.models.outcome import Outcome
 from handlers.observability import instrumented
 from handlers.settings import Notifier, Settings, get_settings
 from handlers.usecases.notify import Writer, generate

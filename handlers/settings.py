@@ -2,20 +2,26 @@
 
 Every environment variable a function reads is named here, so the Pulumi components and the local runtime
 set exactly these. Fields a function does not use may be absent; reading one that is absent raises
-`SettingMissingError` naming the variable, which turns a wiring mistake into a clear error.
+`SettingMissingError` naming the variable, which turns a wiring mistake into a clear error, and a value
+that breaks its field's type or bounds raises `SettingInvalidError` naming the variable and the rule.
+
+The model is a frozen dataclass checked by hand, not pydantic: every function reads its settings on its
+first call, and importing pydantic and building a model would cost a function that parses no body (the
+status poll) a third of its cold start again (`make bench`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import types
+import typing
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 
 class SmsMode(StrEnum):
@@ -40,6 +46,15 @@ class Notifier(StrEnum):
 
 class SettingMissingError(RuntimeError):
     """A function read a setting its deployment does not provide."""
+
+
+class SettingInvalidError(ValueError):
+    """An environment variable's value breaks its setting's type or bounds."""
+
+
+def Field(default: Any, *, ge: float | None = None, le: float | None = None) -> Any:
+    """A setting's default and inclusive bounds (the spelling pydantic's `Field` used here)."""
+    return dataclasses.field(default=default, metadata={"ge": ge, "le": le})
 
 
 # Environment variable names, in one place for the components and the local runtime.
@@ -77,9 +92,8 @@ ENV = {
 }
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
+@dataclasses.dataclass(frozen=True)
+class Settings:
     table_name: str | None = None
     state_machine_arn: str | None = None
     orchestrator_function: str | None = None
@@ -143,7 +157,62 @@ def get_settings() -> Settings:
 @lru_cache(maxsize=32)
 def _load(key: tuple[tuple[str, str], ...]) -> Settings:
     values = dict(key)
-    return Settings.model_validate({field: values[name] for field, name in ENV.items() if name in values})
+    return parse_settings({field: values[name] for field, name in ENV.items() if name in values})
+
+
+# What pydantic's lax mode reads as a boolean from a string, as the functions have always read them.
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
+
+
+def parse_settings(values: Mapping[str, str]) -> Settings:
+    """Settings from raw strings by field name; an absent field keeps its default, unknown names are
+    ignored. Raises `SettingInvalidError` naming the environment variable of the first value refused."""
+    hints = typing.get_type_hints(Settings)
+    parsed: dict[str, Any] = {}
+    for spec in dataclasses.fields(Settings):
+        if spec.name in values:
+            parsed[spec.name] = _parse(spec, hints[spec.name], values[spec.name])
+    return Settings(**parsed)
+
+
+def _parse(spec: dataclasses.Field[Any], hint: Any, raw: str) -> Any:
+    kinds = [kind for kind in typing.get_args(hint) if kind is not type(None)] or [hint]
+    if isinstance(hint, types.UnionType) and len(kinds) != 1:
+        raise TypeError(f"setting {spec.name}: unsupported type {hint}")
+    kind = kinds[0]
+    name = ENV[spec.name]
+    if kind is str:
+        return raw
+    if isinstance(kind, type) and issubclass(kind, StrEnum):
+        allowed = [member.value for member in kind]
+        if raw not in allowed:
+            raise SettingInvalidError(f"environment variable {name} must be one of {allowed}, not {raw!r}")
+        return kind(raw)
+    if kind is bool:
+        lowered = raw.strip().lower()
+        if lowered not in _TRUE | _FALSE:
+            raise SettingInvalidError(f"environment variable {name} must be true or false, not {raw!r}")
+        return lowered in _TRUE
+    if kind is int or kind is float:
+        try:
+            number = kind(raw.strip())
+        except ValueError:
+            noun = "an integer" if kind is int else "a number"
+            raise SettingInvalidError(f"environment variable {name} must be {noun}, not {raw!r}") from None
+        low, high = spec.metadata.get("ge"), spec.metadata.get("le")
+        if (low is not None and not number >= low) or (high is not None and not number <= high):
+            bounds = " and ".join(
+                part
+                for part in (
+                    f">= {low}" if low is not None else "",
+                    f"<= {high}" if high is not None else "",
+                )
+                if part
+            )
+            raise SettingInvalidError(f"environment variable {name} must be {bounds}, not {raw!r}")
+        return number
+    raise TypeError(f"setting {spec.name}: unsupported type {hint}")
 
 
 def reset_settings() -> None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
 
 
 class Status(StrEnum):
@@ -46,24 +43,8 @@ class PartnerAnswer(StrEnum):
 
 
 OutcomeKind = Literal["accept", "reject", "alternative", "timeout", "failed"]
-
-
-class Outcome(BaseModel):
-    """What the workflow hands to the notification: the partner's answer, or why there is none."""
-
-    # Built on first use: the API functions import this module but never validate an outcome.
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-    response: OutcomeKind
-    alternativeTime: datetime | None = None  # the workflow JSON field name
-    note: str | None = None  # the partner's own words to the customer, if any
-
-    def to_payload(self) -> dict[str, str | None]:
-        time = self.alternativeTime.isoformat() if self.alternativeTime else None
-        payload: dict[str, str | None] = {"response": self.response, "alternativeTime": time}
-        if self.note is not None:
-            payload["note"] = self.note
-        return payload
+# What the workflow hands to the notification is `handlers.models.outcome.Outcome`, a pydantic model kept
+# out of this module: every function imports the vocabulary, few validate an outcome.
 
 
 class NotificationSource(StrEnum):

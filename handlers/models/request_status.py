@@ -1,35 +1,43 @@
-"""`GET /requests/{requestId}` body: the request, its public timeline and its notification."""
+"""`GET /requests/{requestId}` body: the request, its public timeline and its notification.
+
+Typed dicts, not pydantic models: the status poll parses no body, and serialising its answer through a
+model would put pydantic's import and a model build on every cold start of the busiest function
+(`make bench`). mypy checks the keys; `tests/unit/test_request_status_body.py` checks the JSON shape.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import NotRequired, TypedDict
 
 
-class EventView(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
+class EventView(TypedDict):
     type: str
     at: str
+    # Public details of the event, each present only when the event carries it.
+    intent: NotRequired[str]
+    intentSource: NotRequired[str]
+    response: NotRequired[str]
+    alternativeTime: NotRequired[str]
+    reason: NotRequired[str]
+    channel: NotRequired[str]
 
 
-class NotificationView(BaseModel):
+class NotificationView(TypedDict):
     message: str
     source: str
 
 
-class RequestView(BaseModel):
+class RequestView(TypedDict):
     requestId: str
     status: str
     intent: str
     intentSource: str
     reservationNumber: str
     customerQuery: str  # the customer's own question, as sent
-    partnerName: str | None = None  # the business, once the reservation is found
-    partnerNote: str | None = None  # the partner's own words with the answer, if any
-    failureReason: str | None = None
+    partnerName: str | None  # the business, once the reservation is found
+    partnerNote: str | None  # the partner's own words with the answer, if any
+    failureReason: str | None
     # When the partner's link expires (ISO 8601 UTC), once the SMS is sent; the wait ends then.
-    partnerDeadline: str | None = None
-    # A plain default, which pydantic copies per instance: `default_factory=list` costs ~20 ms at import,
-    # because pydantic reads the builtin's signature and that compiles tokenize's large regex.
-    events: list[EventView] = []
-    notification: NotificationView | None = None
+    partnerDeadline: str | None
+    events: list[EventView]
+    notification: NotificationView | None

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from handlers import clock as wall_clock
-from handlers.models.domain import Outcome, Status
+from handlers.models.domain import Status
+from handlers.models.outcome import Outcome
 from handlers.observability import count, logger
 from handlers.store.table import Store
 

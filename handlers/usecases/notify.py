@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from handlers import clock as wall_clock
-from handlers.models.domain import NotificationSource, Outcome, OutcomeKind
+from handlers.models.domain import NotificationSource, OutcomeKind
 from handlers.models.errors import RequestNotFoundError
 from handlers.models.messages import (
     ANSWER_MEANINGS,
@@ -17,6 +17,7 @@ from handlers.models.messages import (
     intent_of,
     notification_template,
 )
+from handlers.models.outcome import Outcome
 from handlers.observability import count, logger
 from handlers.store.table import Store
 

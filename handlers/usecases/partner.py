@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from handlers import clock as wall_clock
 from handlers.adapters.workflow import CallbackClosedError
 from handlers.models import link_token
-from handlers.models.domain import Outcome, PartnerAnswer
+from handlers.models.domain import PartnerAnswer
 from handlers.models.errors import (
     InvalidInputError,
     TokenExpiredError,
@@ -20,6 +20,7 @@ from handlers.models.errors import (
     WaitEndedError,
 )
 from handlers.models.messages import FIELD_MESSAGES
+from handlers.models.outcome import Outcome
 from handlers.models.partner import MAX_ALTERNATIVE_AHEAD_SECONDS, ConfirmView, RespondRequest
 from handlers.observability import MetricUnit, append_keys, count, logger, measure, set_correlation_id
 from handlers.store.table import Item, Store, link_deadline_ms

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from handlers.models.domain import Status
 from handlers.models.errors import RequestNotFoundError
@@ -39,7 +39,9 @@ def view(request_id: str, *, store: Store) -> RequestView:
     for event in events:
         details: dict[str, Any] = event.get("details") or {}
         public = {k: details[k] for k in _PUBLIC_DETAILS if details.get(k) is not None}
-        timeline.append(EventView(type=str(event["eventType"]), at=iso_ms(int(event["at"])), **public))
+        timeline.append(
+            cast(EventView, {"type": str(event["eventType"]), "at": iso_ms(int(event["at"])), **public})
+        )
         if event["eventType"] == Status.SMS_SENT.value and details.get("linkDeadlineMs") is not None:
             partner_deadline = iso_ms(int(details["linkDeadlineMs"]))
         elif event["eventType"] == Status.SMS_SENT.value and details.get("linkExpiresAt") is not None:
@@ -47,19 +49,25 @@ def view(request_id: str, *, store: Store) -> RequestView:
     notification = request.get("notification")
     answer = request.get("partnerResponse")
     note = answer.get("note") if isinstance(answer, dict) else None
-    return RequestView(
-        requestId=request_id,
-        status=str(request["status"]),
-        intent=str(request.get("intent", "")),
-        intentSource=str(request.get("intentSource", "")),
-        reservationNumber=str(request.get("reservationNumber", "")),
-        customerQuery=str(request.get("query", "")),
-        partnerName=request.get("partnerName"),
-        partnerNote=note if isinstance(note, str) else None,
-        failureReason=request.get("failureReason"),
-        partnerDeadline=partner_deadline,
-        events=timeline,
-        notification=NotificationView(message=notification["message"], source=notification["source"])
+    return {
+        "requestId": request_id,
+        "status": str(request["status"]),
+        "intent": str(request.get("intent", "")),
+        "intentSource": str(request.get("intentSource", "")),
+        "reservationNumber": str(request.get("reservationNumber", "")),
+        "customerQuery": str(request.get("query", "")),
+        "partnerName": _text_or_none(request.get("partnerName")),
+        "partnerNote": note if isinstance(note, str) else None,
+        "failureReason": _text_or_none(request.get("failureReason")),
+        "partnerDeadline": partner_deadline,
+        "events": timeline,
+        "notification": NotificationView(
+            message=str(notification["message"]), source=str(notification["source"])
+        )
         if isinstance(notification, dict)
         else None,
-    )
+    }
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from handlers import clock as wall_clock
-from handlers.models.domain import Outcome, OutcomeKind, Status
+from handlers.models.domain import OutcomeKind, Status
 from handlers.models.messages import NOT_DELIVERED
+from handlers.models.outcome import Outcome
 from handlers.observability import count, logger
 from handlers.store.table import Store
 from handlers.usecases.notify import template_notification

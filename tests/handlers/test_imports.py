@@ -64,3 +64,25 @@ def test_the_lazy_packages_still_give_everything_to_whoever_asks():
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["AppSyncResolver", "S3Event", "True", "True"]
+
+
+# Modules every function imports, and the status function whole: none may pull in pydantic, whose import
+# and first model cost a cold start as much as boto3's own import (`make bench`, first call).
+WITHOUT_PYDANTIC = (
+    "handlers.settings",
+    "handlers.api",
+    "handlers.wiring",
+    "handlers.observability",
+    "handlers.models.domain",
+    "handlers.store.table",
+    "handlers.status",
+)
+
+
+@pytest.mark.parametrize("module", WITHOUT_PYDANTIC)
+def test_the_status_path_imports_no_pydantic(module):
+    probe = f"import sys, {module}; print(' '.join(sys.modules))"
+    loaded = subprocess.run(  # noqa: S603 - our own interpreter running a fixed probe
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert [name for name in loaded if name.split(".")[0] in {"pydantic", "pydantic_core"}] == []
