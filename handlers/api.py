@@ -8,7 +8,8 @@ import hmac
 import json
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -52,6 +53,9 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.CodeInvalidError: (401, "CODE_INVALID"),
     errors.SmsBudgetError: (503, "SMS_BUDGET"),
     errors.UnsupportedMediaTypeError: (415, "UNSUPPORTED_MEDIA_TYPE"),
+    # Operator console (issue 13): the claims API Gateway's JWT authorizer verified, read by `operator`.
+    errors.SignInRequiredError: (401, "UNAUTHORIZED"),
+    errors.NotOperatorError: (403, "FORBIDDEN"),
 }
 _THROTTLING = frozenset(
     {
@@ -308,6 +312,65 @@ def bearer_token(app: APIGatewayHttpResolver) -> str | None:
     header = str((app.current_event.headers or {}).get("authorization") or "")
     scheme, _, token = header.strip().partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+# The Cognito group whose members may use the operator console (components/console.py).
+OPERATORS_GROUP: Final = "operators"
+
+
+@dataclass(frozen=True)
+class Operator:
+    """The signed-in operator of an `/admin` request."""
+
+    username: str
+    """The access token's `username`: the operator's email address. `by` in the events they cause."""
+    groups: frozenset[str]
+
+
+def claim_values(value: Any) -> list[str]:
+    """A list claim as API Gateway hands it over: JWT authorizers write every claim as text, a list as
+    `[a b]` (space-separated in brackets); a JSON list (some emulators) and a single value also read."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    text = str(value).strip()
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return [part for part in text[1:-1].replace(",", " ").split() if part]
+        if isinstance(parsed, list):
+            return [str(item) for item in parsed]
+    return [text] if text else []
+
+
+def jwt_claims(app: APIGatewayHttpResolver) -> dict[str, Any]:
+    """The claims API Gateway's JWT authorizer verified (`requestContext.authorizer.jwt.claims`), or {}."""
+    context = app.current_event.raw_event.get("requestContext") or {}
+    authorizer = context.get("authorizer") or {}
+    jwt = authorizer.get("jwt") if isinstance(authorizer, dict) else None
+    claims = jwt.get("claims") if isinstance(jwt, dict) else None
+    return dict(claims) if isinstance(claims, dict) else {}
+
+
+def operator(app: APIGatewayHttpResolver) -> Operator:
+    """The operator behind an `/admin` request; call it first in every admin route.
+
+    API Gateway has already refused a missing, expired, tampered or foreign token (401). What is left here:
+    the token must be an access token (an ID token of the same client also passes the authorizer; the page
+    sends access tokens) naming a user, or `SignInRequiredError` (401); that user must be in `operators`,
+    or `NotOperatorError` (403).
+    """
+    claims = jwt_claims(app)
+    username = str(claims.get("username") or "")
+    if claims.get("token_use") != "access" or not username:
+        logger().info("request refused", extra={"error": "UNAUTHORIZED"})
+        raise errors.SignInRequiredError("no verified access token")
+    groups = frozenset(claim_values(claims.get("cognito:groups")))
+    if OPERATORS_GROUP not in groups:
+        raise errors.NotOperatorError(username)
+    return Operator(username=username, groups=groups)
 
 
 def path_param(app: APIGatewayHttpResolver, name: str) -> str:

@@ -98,3 +98,15 @@ class PartnerTextCapError(DomainError):
 
 class UnsupportedMediaTypeError(DomainError):
     """A body sent as something other than `application/json`."""
+
+
+class SignInRequiredError(DomainError):
+    """An operator route without the claims of a verified access token (the JWT authorizer's)."""
+
+
+class NotOperatorError(DomainError):
+    """Signed in, but not a member of the `operators` group."""
+
+    def __init__(self, username: str) -> None:
+        super().__init__(f"{username} is not an operator")
+        self.username = username

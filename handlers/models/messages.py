@@ -47,6 +47,9 @@ ERROR_MESSAGES: Final[dict[str, str]] = {
     "내일 다시 시도하시거나 고객센터로 연락해 주세요.",
     "UNSUPPORTED_MEDIA_TYPE": "요청 본문은 JSON(Content-Type: application/json)으로 보내야 합니다.",
     "EDGE_REQUIRED": "이 주소로는 직접 요청할 수 없습니다. 서비스 페이지에서 이용해 주세요.",
+    # Operator console sign-in (issue 13).
+    "UNAUTHORIZED": "로그인이 필요합니다. 다시 로그인해 주세요.",
+    "FORBIDDEN": "운영자 권한이 없는 계정입니다. 관리자에게 operators 그룹 추가를 요청해 주세요.",
 }
 
 FIELD_MESSAGES: Final[dict[str, str]] = {
