@@ -9,6 +9,7 @@
     python -m ops rotate-link-key --stack dev              a new partner-link key; sent links stay valid
     python -m ops rotate-customer-key --stack dev          a new customer-token key; signed-in customers stay
     python -m ops ci-roles --account ID --repo OWNER/REPO  the GitHub Actions roles' policies (setup)
+    python -m ops operators add <email> | list | remove <email>   who may use the operator console
 
 AWS: default credentials; the table comes from `--table` or the stack outputs (`--stack`, with the Pulumi
 CLI, or `--outputs-file`). Local runtime: `--endpoint http://127.0.0.1:8000` (or AWS_ENDPOINT_URL).
@@ -107,6 +108,20 @@ def _parser() -> argparse.ArgumentParser:
             default=None,
             help="seconds until the new key signs (default: the functions' cache age, so all know it first)",
         )
+
+    operators = commands.add_parser(
+        "operators", help="who may use the operator console (the stack's Cognito group operators)"
+    )
+    actions = operators.add_subparsers(dest="action", required=True)
+    pool = argparse.ArgumentParser(add_help=False, parents=shared)
+    pool.add_argument("--user-pool", help="the user pool id (default: the stack output consoleUserPoolId)")
+    add = actions.add_parser(
+        "add", parents=[pool], help="create an operator: Cognito mails a temporary password (idempotent)"
+    )
+    add.add_argument("email", help="the operator's email address: it is their username")
+    actions.add_parser("list", parents=[pool], help="the operators and their status")
+    remove = actions.add_parser("remove", parents=[pool], help="sign an operator out everywhere, delete them")
+    remove.add_argument("email")
 
     roles = commands.add_parser("ci-roles", help="trust and permission policies of the GitHub Actions roles")
     roles.add_argument("--account", required=True, help="the AWS account id")
@@ -446,6 +461,50 @@ def _ci_roles(args: argparse.Namespace) -> None:
     print(json.dumps(documents, indent=2))
 
 
+def _operators(args: argparse.Namespace) -> None:
+    from ops import operators
+
+    target = _target(args)
+    pool = args.user_pool or target.outputs().get("consoleUserPoolId")
+    if not pool:
+        raise OpsError(
+            "the stack outputs have no consoleUserPoolId: deploy the stack first, or pass --user-pool"
+        )
+    client = target.client("cognito-idp")
+    try:
+        if args.action == "add":
+            added = operators.add(client, str(pool), args.email)
+            if added.invited:
+                text = (
+                    f"{added.username} is an operator. Cognito mailed them a temporary password (valid "
+                    "3 days); they choose their own at the first sign-in to the console."
+                )
+            else:
+                text = f"{added.username} existed already and is in the group operators."
+            _emit(
+                args, {"username": added.username, "created": added.created, "invited": added.invited}, text
+            )
+        elif args.action == "list":
+            rows = operators.list_operators(client, str(pool))
+            columns = (
+                ("USERNAME", "username"),
+                ("STATUS", "status"),
+                ("ENABLED", "enabled"),
+                ("CREATED", "createdAt"),
+            )
+            heading = f"{len(rows)} operator(s) in user pool {pool}"
+            _emit(args, rows, heading + ("\n\n" + render.table(rows, columns) if rows else ""))
+        else:
+            operators.remove(client, str(pool), args.email)
+            text = (
+                f"{args.email} is signed out everywhere and deleted "
+                "(an access token already issued lasts out its hour)."
+            )
+            _emit(args, {"username": args.email, "removed": True}, text)
+    except operators.OperatorError as exc:
+        raise OpsError(str(exc)) from None
+
+
 class SmokeFailed(Exception):
     """The smoke test failed: exit status 1 (a usage or setup problem is 2)."""
 
@@ -460,6 +519,7 @@ COMMANDS = {
     "rotate-link-key": _rotate_link_key,
     "rotate-customer-key": _rotate_customer_key,
     "ci-roles": _ci_roles,
+    "operators": _operators,
 }
 
 
