@@ -543,19 +543,23 @@ def _behaviour(distribution: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 _URI_ASSIGNMENT = re.compile(r"request\.uri\s*=\s*['\"](?P<uri>/[^'\"]*)['\"]")
+_URI_EQUALS = re.compile(r"request\.uri\s*===\s*['\"](?P<uri>/[^'\"]*)['\"]")
 
 
 def _viewer_request_rewrite(deployment: Deployment, behaviour: dict[str, Any], path: str) -> str:
     """Apply the URI rewrite of the behaviour's viewer-request CloudFront Function, if it has one.
 
-    Only the function's literal `request.uri = '/...'` is played (no JavaScript engine here); the
-    behaviour's path pattern decides where it applies, as on CloudFront.
+    Only the function's literal `request.uri = '/...'` is played (no JavaScript engine here), guarded by
+    its literal `request.uri === '/...'` tests when it has any (the console's `/admin/` -> its page, while
+    `/admin/admin.js` passes); the behaviour's path pattern decides where it applies, as on CloudFront.
     """
     for association in behaviour.get("functionAssociations") or []:
         if association.get("eventType") != "viewer-request":
             continue
-        match = _URI_ASSIGNMENT.search(deployment.edge_functions.get(str(association.get("functionArn")), ""))
-        if match:
+        code = deployment.edge_functions.get(str(association.get("functionArn")), "")
+        match = _URI_ASSIGNMENT.search(code)
+        guards = {found["uri"] for found in _URI_EQUALS.finditer(code)}
+        if match and (not guards or path in guards):
             return match["uri"]
     return path
 
