@@ -18,7 +18,7 @@ from handlers.observability import instrumented
 from handlers.resolver import APIGatewayHttpResolver, Response
 from handlers.settings import CustomerVerification, IntentClassifier, Settings, get_settings
 from handlers.usecases.intake import Classifier, submit
-from handlers.usecases.limits import ADDRESS_WINDOW_SECONDS, check_address, check_customer_token
+from handlers.usecases.limits import check_customer_route, check_customer_token
 
 
 def _classifier(settings: Settings) -> Classifier:
@@ -46,14 +46,7 @@ def _app() -> APIGatewayHttpResolver:
         settings = get_settings()
         guards = wiring.guards(settings)
         # Cheap checks first, and all of them before the classifier (Lex bills every call).
-        check_address(
-            guards,
-            "address",
-            api.source_ip(app),
-            settings.rate_limit_per_minute,
-            ADDRESS_WINDOW_SECONDS,
-            clock.now(),
-        )
+        check_customer_route(guards, api.source_ip(app), settings.rate_limit_per_minute, clock.now())
         body = api.parse_body(app, ChatRequest)
         if settings.customer_verification is CustomerVerification.SMS:
             check_customer_token(

@@ -10,7 +10,7 @@ from handlers.models.verification import VerifyConfirm, VerifyRequest
 from handlers.observability import instrumented
 from handlers.resolver import APIGatewayHttpResolver, Response
 from handlers.settings import get_settings
-from handlers.usecases.limits import ADDRESS_WINDOW_SECONDS, check_address
+from handlers.usecases.limits import check_customer_route
 from handlers.usecases.verify import confirm_code, request_code
 
 # The answer carries a customer token: never cached, never leaked through a Referer header.
@@ -28,14 +28,7 @@ def _app() -> APIGatewayHttpResolver:
         settings = get_settings()
         guards = wiring.guards(settings)
         # Before anything that costs: the address's share of the stage, then its share of code texts.
-        check_address(
-            guards,
-            "address",
-            api.source_ip(app),
-            settings.rate_limit_per_minute,
-            ADDRESS_WINDOW_SECONDS,
-            clock.now(),
-        )
+        check_customer_route(guards, api.source_ip(app), settings.rate_limit_per_minute, clock.now())
         body = api.parse_body(app, VerifyRequest)
         accepted = request_code(
             body,
@@ -55,14 +48,7 @@ def _app() -> APIGatewayHttpResolver:
     def confirm() -> Response:
         settings = get_settings()
         guards = wiring.guards(settings)
-        check_address(
-            guards,
-            "address",
-            api.source_ip(app),
-            settings.rate_limit_per_minute,
-            ADDRESS_WINDOW_SECONDS,
-            clock.now(),
-        )
+        check_customer_route(guards, api.source_ip(app), settings.rate_limit_per_minute, clock.now())
         body = api.parse_body(app, VerifyConfirm)
         answer = confirm_code(body, guards=guards, keys=wiring.customer_keys(settings))
         return api.json_response(200, answer)

@@ -37,6 +37,12 @@ def check_address(
         raise RateLimitedError(f"{scope} limit reached", retry_after=verdict.retry_after)
 
 
+def check_customer_route(guards: Guards, source_ip: str, per_minute: int, now: float) -> None:
+    """The address's share of the customer routes (`/chat`, `/verify`, `/verify/confirm`, counted together):
+    `per_minute` requests in a sliding minute (stack setting `rateLimitPerMinute`), before anything costs."""
+    check_address(guards, "address", source_ip, per_minute, ADDRESS_WINDOW_SECONDS, now)
+
+
 def check_customer_token(
     keys: tuple[bytes, ...], token: str | None, reservation_number: str, phone: str, now: float
 ) -> None:
