@@ -33,16 +33,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.seed import event, reservation, seed
+
 ROOT = Path(__file__).resolve().parent.parent
-EVENTS = ROOT / "tests" / "events"
 REGION = "ap-northeast-2"
 SMS_REGION = "ap-northeast-1"
 TABLE = "partner-confirm-firstcall"
 RESERVATION = "R-FIRSTCALL-01"
-CUSTOMER_PHONE = "+821012345678"
 LINK_KEY_PARAMETER = "/partner-confirm/firstcall/link-signing-key"
 ORIGIN_KEY_PARAMETER = "/partner-confirm/firstcall/origin-verify-secret"
-ORIGIN_KEY_BASE64 = "dGVzdC1vcmlnaW4ta2V5LTAxMjM0NTY3ODlhYmNkZWY="  # what tests/events/*.json carry
 STATUS_TARGET = 1.3
 API_TARGET = 1.5
 
@@ -284,16 +283,6 @@ def function_environment(endpoint: str) -> dict[str, str]:
     }
 
 
-def _event(name: str, body: dict[str, Any] | None = None, **replace: str) -> dict[str, Any]:
-    text = (EVENTS / name).read_text(encoding="utf-8")
-    for placeholder, value in replace.items():
-        text = text.replace(placeholder, value)
-    event: dict[str, Any] = json.loads(text)
-    if body is not None:
-        event["body"] = json.dumps(body, ensure_ascii=False)
-    return event
-
-
 class Scenario:
     """Prepares, in this process and on the emulator, what each fresh-process run needs."""
 
@@ -304,40 +293,11 @@ class Scenario:
     def setup(self) -> None:
         import boto3
 
-        from handlers.models.keyring import initial_document
-        from handlers.store.keys import reservation_item
-        from handlers.store.schema import create_table_request
-        from handlers.store.table import to_dynamo
-
-        dynamodb = boto3.client("dynamodb")
-        dynamodb.create_table(**create_table_request(TABLE))
-        kms_key = boto3.client("kms").create_key()["KeyMetadata"]["Arn"]
-        boto3.client("ssm").put_parameter(
-            Name=LINK_KEY_PARAMETER,
-            Type="SecureString",
-            KeyId=kms_key,
-            Value=json.dumps(initial_document("Zmlyc3QtY2FsbC1saW5rLWtleS0zMi1ieXRlcy4uLi4=")),
-        )
-        boto3.client("ssm").put_parameter(
-            Name=ORIGIN_KEY_PARAMETER,
-            Type="SecureString",
-            KeyId=kms_key,
-            Value=json.dumps(initial_document(ORIGIN_KEY_BASE64)),
-        )
-        dynamodb.put_item(
-            TableName=TABLE,
-            Item=to_dynamo(
-                reservation_item(
-                    reservation_number=RESERVATION,
-                    customer_phone_e164=CUSTOMER_PHONE,
-                    partner_id="P-1",
-                    partner_name="첫 호출 파트너",
-                    partner_phone_e164="+821098765432",
-                    service_type="숙박",
-                    reservation_date="2026-12-01",
-                    customer_name="김첫호출",
-                )
-            ),
+        seed(
+            table=TABLE,
+            link_key_parameter=LINK_KEY_PARAMETER,
+            origin_key_parameter=ORIGIN_KEY_PARAMETER,
+            reservation_number=RESERVATION,
         )
         boto3.client("stepfunctions").create_state_machine(
             name="firstcall",
@@ -353,21 +313,9 @@ class Scenario:
         """A reservation of its own for each request: one question per reservation waits at a time."""
         import boto3
 
-        from handlers.store.keys import reservation_item
-        from handlers.store.table import to_dynamo
-
         self._reservations = getattr(self, "_reservations", 0) + 1
         number = f"{RESERVATION}-{self._reservations:04d}"
-        item = reservation_item(
-            reservation_number=number,
-            customer_phone_e164=CUSTOMER_PHONE,
-            partner_id="P-1",
-            partner_name="첫 호출 파트너",
-            partner_phone_e164="+821098765432",
-            service_type="숙박",
-            reservation_date="2026-12-01",
-        )
-        boto3.client("dynamodb").put_item(TableName=TABLE, Item=to_dynamo(item))
+        boto3.client("dynamodb").put_item(TableName=TABLE, Item=reservation(number))
         return number
 
     def texted_request(self) -> tuple[str, str]:
@@ -377,7 +325,7 @@ class Scenario:
         from handlers.settings import get_settings
 
         body = self._chat_body(self._fresh_reservation())
-        answer = intake.handler(_event("chat.json", body=body), self._context)
+        answer = intake.handler(event("chat.json", body=body), self._context)
         request_id = str(json.loads(answer["body"])["requestId"])
         orchestrator.handler({"requestId": request_id}, self._context)
         published: list[str] = []
@@ -400,14 +348,14 @@ class Scenario:
 
         if function == "intake":
             body = self._chat_body(f"{RESERVATION}-ASK-{run}")  # the intake does not look it up
-            return _event("chat.json", body=body), {
+            return event("chat.json", body=body), {
                 "table": TABLE,
                 "message": MESSAGE,
                 "originParameter": ORIGIN_KEY_PARAMETER,
             }
         request_id, token = self.texted_request()
         if function == "status":
-            return _event("status.json", REQUEST_ID=request_id), {
+            return event("status.json", REQUEST_ID=request_id), {
                 "table": TABLE,
                 "requestId": request_id,
                 "originParameter": ORIGIN_KEY_PARAMETER,
@@ -420,7 +368,7 @@ class Scenario:
             "keyParameter": LINK_KEY_PARAMETER,
             "run": run,
         }
-        return _event("confirm.json", TOKEN=token), data
+        return event("confirm.json", TOKEN=token), data
 
     def probe(self, emulator: Emulator, code: str, args: list[str], stdin: dict[str, Any]) -> dict[str, Any]:
         before = len(emulator.calls)

@@ -12,22 +12,18 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import botocore.client
 
-ROOT = Path(__file__).resolve().parent.parent
-EVENTS = ROOT / "tests" / "events"
+from bench.seed import event, seed
+
 REGION = "ap-northeast-2"
 TABLE = "partner-confirm-bench"
 ORCHESTRATOR = "partner-confirm-orchestrator"
 RESERVATION = "R-BENCH-0001"
-CUSTOMER_PHONE = "+821012345678"
 LINK_KEY_PARAMETER = "/partner-confirm/bench/link-signing-key"
 ORIGIN_KEY_PARAMETER = "/partner-confirm/bench/origin-verify-secret"
-# The origin key whose base64 tests/events/*.json carry as the header CloudFront adds.
-ORIGIN_KEY_BASE64 = "dGVzdC1vcmlnaW4ta2V5LTAxMjM0NTY3ODlhYmNkZWY="
 
 # `POST /chat`: the address's sliding window (read, write), the open question and the SMS budget (one batch
 # read), the request transaction, the hand-over; Lex (when on) comes on top.
@@ -61,16 +57,6 @@ def watching() -> Iterator[list[str]]:
         botocore.client.BaseClient._make_api_call = original
 
 
-def _event(name: str, body: dict[str, Any] | None = None, **replace: str) -> dict[str, Any]:
-    text = (EVENTS / name).read_text(encoding="utf-8")
-    for placeholder, value in replace.items():
-        text = text.replace(placeholder, value)
-    event: dict[str, Any] = json.loads(text)
-    if body is not None:
-        event["body"] = json.dumps(body, ensure_ascii=False)
-    return event
-
-
 def _environment() -> None:
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench",
@@ -94,17 +80,12 @@ def _environment() -> None:
 
 def measure() -> list[RoundTrips]:
     _environment()
-    import boto3
     from botocore.stub import ANY, Stubber
     from moto import mock_aws
 
     from handlers import intake, partner_response, sms_sender, status
     from handlers.clients import client, reset_clients
-    from handlers.models.keyring import initial_document
     from handlers.settings import get_settings, reset_settings
-    from handlers.store.keys import reservation_item
-    from handlers.store.schema import create_table_request
-    from handlers.store.table import to_dynamo
 
     reset_settings()
     reset_clients()
@@ -118,35 +99,12 @@ def measure() -> list[RoundTrips]:
     )
     results: list[RoundTrips] = []
     with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(**create_table_request(TABLE))
-        kms_key = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
-        boto3.client("ssm", region_name=REGION).put_parameter(
-            Name=LINK_KEY_PARAMETER,
-            Type="SecureString",
-            KeyId=kms_key,
-            Value=json.dumps(initial_document("YmVuY2gtbGluay1rZXktMzItYnl0ZXMtbG9uZy4uLi4=")),
-        )
-        boto3.client("ssm", region_name=REGION).put_parameter(
-            Name=ORIGIN_KEY_PARAMETER,
-            Type="SecureString",
-            KeyId=kms_key,
-            Value=json.dumps(initial_document(ORIGIN_KEY_BASE64)),
-        )
-        dynamodb.put_item(
-            TableName=TABLE,
-            Item=to_dynamo(
-                reservation_item(
-                    reservation_number=RESERVATION,
-                    customer_phone_e164=CUSTOMER_PHONE,
-                    partner_id="P-1",
-                    partner_name="벤치 파트너",
-                    partner_phone_e164="+821098765432",
-                    service_type="숙박",
-                    reservation_date="2026-12-01",
-                    customer_name="김벤치",
-                )
-            ),
+        seed(
+            table=TABLE,
+            link_key_parameter=LINK_KEY_PARAMETER,
+            origin_key_parameter=ORIGIN_KEY_PARAMETER,
+            reservation_number=RESERVATION,
+            region=REGION,
         )
         settings = get_settings()
         handover = Stubber(client("lambda", settings))
@@ -159,7 +117,7 @@ def measure() -> list[RoundTrips]:
             "message": "예약 시간을 바꾸고 싶어요",
         }
         with handover, watching() as calls:
-            answer = intake.handler(_event("chat.json", body=body), context)
+            answer = intake.handler(event("chat.json", body=body), context)
         request_id = json.loads(answer["body"])["requestId"]
         results.append(RoundTrips("POST /chat", tuple(calls)))
 
@@ -182,18 +140,18 @@ def measure() -> list[RoundTrips]:
         token = published[-1].rsplit("/", 1)[1]
 
         with watching() as calls:
-            partner_response.handler(_event("confirm.json", TOKEN=token), context)
+            partner_response.handler(event("confirm.json", TOKEN=token), context)
         results.append(RoundTrips("GET /confirm/{token}", tuple(calls)))
 
         callback = Stubber(client("stepfunctions", settings))
         callback.add_response("send_task_success", {}, {"taskToken": ANY, "output": ANY})
         with callback, watching() as calls:
             partner_response.handler(
-                _event("respond.json", body={"token": token, "response": "accept"}), context
+                event("respond.json", body={"token": token, "response": "accept"}), context
             )
         results.append(RoundTrips("POST /respond", tuple(calls)))
 
         with watching() as calls:
-            status.handler(_event("status.json", REQUEST_ID=request_id), context)
+            status.handler(event("status.json", REQUEST_ID=request_id), context)
         results.append(RoundTrips("GET /requests/{requestId}", tuple(calls)))
     return results
