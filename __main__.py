@@ -19,6 +19,7 @@ from components.settings import load_settings
 from components.site import StaticSite, StaticSiteArgs
 from components.table import ConfirmationTable, ConfirmationTableArgs
 from components.workflow import CallbackWorkflow, CallbackWorkflowArgs
+from handlers.settings import Notifier
 
 ROOT = Path(__file__).resolve().parent
 
@@ -180,6 +181,7 @@ monitoring = Monitoring(
         alarm_email=settings.alarm_email,
         sms_region=settings.sms_region,
         sms_monthly_spend_limit=settings.sms_monthly_spend_limit,
+        model_notifications=settings.notifier is Notifier.BEDROCK,
     ),
 )
 

@@ -34,6 +34,9 @@ class MetricNames:
     timeout: str = "PartnerTimeout"
     notification_model: str = "NotificationFromModel"
     notification_template: str = "NotificationFromTemplate"
+    guardrail_intervened: str = "NotificationGuardrailIntervened"
+    notification_check_failed: str = "NotificationCheckFailed"
+    notification_model_failed: str = "NotificationModelFailed"
     stuck_request_ended: str = "StuckRequestEnded"
     sms_budget_exhausted: str = "SmsBudgetExhausted"
     partner_text_cap: str = "PartnerTextCapReached"
@@ -64,6 +67,9 @@ class AlarmThresholds:
     """Texts or requests refused in 5 minutes because the day's SMS budget is spent."""
     sms_spend_share: float = 0.8
     """Share of the monthly SMS spend limit (`AWS/SNS SMSMonthToDateSpentUSD`) that wakes a person."""
+    template_share: float = 0.5
+    """On a Bedrock stack, the share of an hour's notifications from the template above which a person looks
+    (Bedrock failing quietly: access revoked, a model retired, the guardrail or the check refusing)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +93,9 @@ class MonitoringArgs:
     alarm lives there, with a topic of its own (an alarm notifies topics of its own region only)."""
     sms_monthly_spend_limit: float | None = None
     """The account's monthly SMS spend limit in USD (stack setting `smsMonthlySpendLimit`)."""
+    model_notifications: bool = False
+    """The stack writes notifications with Bedrock (`notifier: bedrock`): alarm when the template takes
+    over."""
     namespace: str = NAMESPACE
     """The handlers' metric namespace."""
     metrics: MetricNames = METRICS
@@ -198,6 +207,16 @@ def _widgets(values: Resolved) -> list[dict[str, Any]]:
         _widget(
             "Notification source",
             [_custom(ns, m.notification_model, "model"), _custom(ns, m.notification_template, "template")],
+            region=region,
+            stacked=True,
+        ),
+        _widget(
+            "Why the template replaced the model",
+            [
+                _custom(ns, m.guardrail_intervened, "guardrail intervened", color="#d62728"),
+                _custom(ns, m.notification_check_failed, "refused by the check", color="#ff7f0e"),
+                _custom(ns, m.notification_model_failed, "model error or unfinished", color="#9467bd"),
+            ],
             region=region,
             stacked=True,
         ),
@@ -390,8 +409,54 @@ class _Alarms:
             opts=self.opts,
         )
 
+    def _template_share(self, threshold: float) -> None:
+        """More than `threshold` of an hour's notifications came from the template on a Bedrock stack."""
+        args = self.args
+
+        def hourly(query_id: str, metric_name: str) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
+            return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=query_id,
+                return_data=False,
+                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace=args.namespace,
+                    metric_name=metric_name,
+                    dimensions={"service": SERVICE},
+                    period=3600,
+                    stat="Sum",
+                ),
+            )
+
+        total = "FILL(model, 0) + FILL(template, 0)"
+        aws.cloudwatch.MetricAlarm(
+            f"{self.name}-template-share",
+            alarm_description=(
+                f"More than {threshold:.0%} of the last hour's customer notifications came from the built-in "
+                "template, not Bedrock: check model access, the model's lifecycle, the guardrail and the "
+                "NotificationGuardrailIntervened / NotificationCheckFailed / NotificationModelFailed counts."
+            ),
+            comparison_operator="GreaterThanThreshold",
+            threshold=threshold,
+            evaluation_periods=1,
+            treat_missing_data="notBreaching",  # an hour without notifications is no failure
+            alarm_actions=[self.topic_arn],
+            ok_actions=[self.topic_arn],
+            metric_queries=[
+                hourly("model", args.metrics.notification_model),
+                hourly("template", args.metrics.notification_template),
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="share",
+                    expression=f"IF({total} > 0, FILL(template, 0) / ({total}), 0)",
+                    label="share of notifications from the template",
+                    return_data=True,
+                ),
+            ],
+            opts=self.opts,
+        )
+
     def create(self) -> None:
         args, limits = self.args, self.args.thresholds
+        if args.model_notifications:
+            self._template_share(limits.template_share)
         sfn = {"StateMachineArn": args.state_machine_arn}
         self._sum_of(
             "workflow-failures",

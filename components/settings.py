@@ -109,7 +109,7 @@ class StackSettings(_Settings):
     own_sms_preferences: bool = False
     sms_monthly_spend_limit: int = Field(default=1, ge=1)
     notifier: Notifier = Notifier.BEDROCK
-    bedrock_model_id: str = Field(default="global.anthropic.claude-haiku-4-5-20251001-v1:0", min_length=3)
+    bedrock_model_id: str = Field(default="apac.anthropic.claude-haiku-4-5-20251001-v1:0", min_length=3)
     partner_wait_seconds: int = Field(default=300, ge=5, le=600)
     rate_limit_per_minute: int = Field(default=100, ge=1)
     intent_confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components import guardrail as guardrails
 from components import iam
 from components.functions import DeployedFunction, FunctionDefaults, deploy_function, secret_statements
 from components.state_machine import build_definition
@@ -132,7 +133,9 @@ class CallbackWorkflow(pulumi.ComponentResource):
             parent=self,
         )
         notification_statements: list[pulumi.Input[dict]] = [table("notification")]
+        model_environment: dict[str, pulumi.Input[str]] = {}
         if args.notifier is Notifier.BEDROCK:
+            guardrail, version = self._guardrail(name, args)
             notification_statements.append(
                 pulumi.Output.from_input(args.account_id).apply(
                     lambda account: iam.statement(
@@ -142,6 +145,15 @@ class CallbackWorkflow(pulumi.ComponentResource):
                     )
                 )
             )
+            notification_statements.append(
+                pulumi.Output.all(guardrail.guardrail_arn, args.account_id).apply(
+                    lambda values: guardrails.apply_statement(values[0], args.region, values[1])
+                )
+            )
+            model_environment = {
+                ENV["guardrail_id"]: guardrail.guardrail_id,
+                ENV["guardrail_version"]: version.version,
+            }
         notification = deploy_function(
             name,
             "notification",
@@ -153,6 +165,7 @@ class CallbackWorkflow(pulumi.ComponentResource):
                 ENV["bedrock_model_id"]: args.bedrock_model_id,
                 ENV["brand_name"]: args.brand_name,
                 ENV["support_phone"]: args.support_phone,
+                **model_environment,
             },
             statements=pulumi.Output.all(*notification_statements),
             parent=self,
@@ -251,6 +264,25 @@ class CallbackWorkflow(pulumi.ComponentResource):
                 "functionNames": self.function_names,
             }
         )
+
+    def _guardrail(
+        self, name: str, args: CallbackWorkflowArgs
+    ) -> tuple[aws.bedrock.Guardrail, aws.bedrock.GuardrailVersion]:
+        """The guardrail every notification Converse call names, and the version the function pins (a
+        changed guardrail gets a new version: its description carries the policies' fingerprint)."""
+        guardrail = aws.bedrock.Guardrail(
+            f"{name}-guardrail",
+            description="partner-confirm customer notifications: prompt attacks, PII in output, promises",
+            **guardrails.policies(args.region),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        version = aws.bedrock.GuardrailVersion(
+            f"{name}-guardrail-version",
+            guardrail_arn=guardrail.guardrail_arn,
+            description=f"policies {guardrails.fingerprint(args.region)}",
+            opts=pulumi.ResourceOptions(parent=self, replace_on_changes=["description"]),
+        )
+        return guardrail, version
 
     def _schedule(self, name: str, args: CallbackWorkflowArgs, sweeper: DeployedFunction) -> None:
         """EventBridge Scheduler invokes the sweeper with a role that may invoke that function only."""

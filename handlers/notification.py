@@ -7,10 +7,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from handlers import wiring
-from handlers.adapters.notifier import BedrockNotifier
+from handlers.adapters.notifier import BedrockNotifier, Guardrail
 from handlers.clients import client
 from handlers.models.outcome import Outcome
-from handlers.observability import instrumented
+from handlers.observability import count, instrumented, logger
 from handlers.settings import Notifier, Settings, get_settings
 from handlers.usecases.notify import Writer, generate
 
@@ -25,9 +25,13 @@ class NotificationEvent(BaseModel):
 def _writer(settings: Settings) -> Writer | None:
     if settings.notifier is Notifier.TEMPLATE or settings.bedrock_model_id is None:
         return None
-    return BedrockNotifier(
-        client("bedrock-runtime", settings), settings.bedrock_model_id, support_phone=settings.support_phone
-    )
+    if settings.guardrail_id is None or settings.guardrail_version is None:
+        # Never a Converse call without the guardrail: a deployment that lost it gets the template.
+        count("NotificationModelFailed", reason="no_guardrail")
+        logger().error("notifier is bedrock but GUARDRAIL_ID/GUARDRAIL_VERSION are not set")
+        return None
+    guardrail = Guardrail(settings.guardrail_id, settings.guardrail_version)
+    return BedrockNotifier(client("bedrock-runtime", settings), settings.bedrock_model_id, guardrail)
 
 
 @instrumented(correlation_id_path="requestId")

@@ -75,6 +75,9 @@ ENV = {
     "intent_tie_break": "INTENT_TIE_BREAK",
     "notifier": "NOTIFIER",
     "bedrock_model_id": "BEDROCK_MODEL_ID",
+    # issue 12: the Bedrock guardrail every notification Converse call names (set with `notifier: bedrock`).
+    "guardrail_id": "GUARDRAIL_ID",
+    "guardrail_version": "GUARDRAIL_VERSION",
     "rate_limit_per_minute": "RATE_LIMIT_PER_MINUTE",
     "origin_key_parameter": "ORIGIN_KEY_PARAMETER",
     "brand_name": "BRAND_NAME",
@@ -110,6 +113,8 @@ class Settings:
     intent_tie_break: bool = False  # when Lex is unsure, ask Bedrock (bedrock_model_id) to pick the intent
     notifier: Notifier = Notifier.BEDROCK
     bedrock_model_id: str | None = None
+    guardrail_id: str | None = None
+    guardrail_version: str | None = None
     rate_limit_per_minute: int = Field(default=100, ge=1)
     origin_key_parameter: str | None = None
     brand_name: str | None = None  # the partner SMS starts with it

@@ -219,6 +219,8 @@ class LocalCloud(pulumi.runtime.Mocks):
             "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": self._response_headers_policy,
             "aws:cloudfront/function:Function": self._edge_function,
             "aws:wafv2/webAcl:WebAcl": self._web_acl,
+            "aws:bedrock/guardrail:Guardrail": self._guardrail,
+            "aws:bedrock/guardrailVersion:GuardrailVersion": self._guardrail_version,
             "pulumi:providers:aws": self._provider,
             "aws:iam/role:Role": self._iam("role"),
             "aws:iam/policy:Policy": self._iam("policy"),
@@ -560,6 +562,18 @@ class LocalCloud(pulumi.runtime.Mocks):
         arn += f"{acl_name}/{acl_id}"
         self.deployment.web_acls[arn] = inputs
         return acl_id, {**inputs, "name": acl_name, "arn": arn, "capacity": 0, "lockToken": _suffix(36)}
+
+    # Bedrock has no emulator (moto 5.2 has neither guardrails nor Converse): the guardrail is recorded with
+    # the ids AWS would give it, and the notification function runs with NOTIFIER=template here (see
+    # LOCAL_FUNCTION_OVERRIDES), so nothing locally ever calls a model or applies the guardrail.
+    def _guardrail(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        guardrail_id = _suffix(12, string.ascii_lowercase + string.digits)
+        arn = self._arn("bedrock", f"guardrail/{guardrail_id}")
+        outputs = {"guardrailId": guardrail_id, "guardrailArn": arn, "version": "DRAFT", "status": "READY"}
+        return f"{guardrail_id},DRAFT", {**inputs, "name": self._name(name, inputs), **outputs}
+
+    def _guardrail_version(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return f"{inputs.get('guardrailArn')},1", {**inputs, "version": "1"}
 
     def _provider(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         # An explicit provider (the web ACL's us-east-1 one): everything here runs on one emulator.

@@ -75,6 +75,8 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         "BOT_LOCALE_ID": "ko_KR",
         "NOTIFIER": "template",
         "BEDROCK_MODEL_ID": "anthropic.claude-3-haiku-20240307-v1:0",
+        "GUARDRAIL_ID": "gr0test00001",
+        "GUARDRAIL_VERSION": "1",
         "RATE_LIMIT_PER_MINUTE": "100",
         "BRAND_NAME": "예약확인센터",
         "SUPPORT_PHONE": "1588-0000",

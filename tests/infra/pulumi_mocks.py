@@ -19,6 +19,8 @@ REGION = "ap-northeast-2"
 ACCOUNT = "123456789012"
 BOT_ALIAS_ID = "TSTALIAS01"
 BOT_VERSION = "1"
+GUARDRAIL_ID = "gr0abc123def"
+GUARDRAIL_VERSION = "1"
 KMS_KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
@@ -85,6 +87,11 @@ def computed_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
         }
     if typ == "random:index/randomBytes:RandomBytes":
         return {"base64": "bW9jay1zaWduaW5nLWtleS0zMi1ieXRlcy1sb25nLi4=", "hex": "00" * 32}
+    if typ == "aws:bedrock/guardrail:Guardrail":
+        arn = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:guardrail/{GUARDRAIL_ID}"
+        return {"guardrailId": GUARDRAIL_ID, "guardrailArn": arn, "version": "DRAFT", "status": "READY"}
+    if typ == "aws:bedrock/guardrailVersion:GuardrailVersion":
+        return {"version": GUARDRAIL_VERSION}
     return {}
 
 

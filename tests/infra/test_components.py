@@ -9,8 +9,9 @@ from typing import Any
 import pulumi
 import pytest
 from component_harness import Built, defaults, is_secret, resolve, unwrap
-from pulumi_mocks import ACCOUNT, BOT_ALIAS_ID, KMS_KEY_ID, REGION, ROOT
+from pulumi_mocks import ACCOUNT, BOT_ALIAS_ID, GUARDRAIL_ID, GUARDRAIL_VERSION, KMS_KEY_ID, REGION, ROOT
 
+from components import guardrail as guardrails
 from components.api import ROUTES, PartnerApi, PartnerApiArgs
 from components.bot import IntakeBot, IntakeBotArgs, model_hash
 from components.functions import ASYNC_RETRIES
@@ -317,6 +318,81 @@ def test_bedrock_is_granted_only_to_a_model_notifier(notifier: Notifier, calls_m
             f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/global.anthropic.claude-haiku-4-5-20251001-v1:0",
             "arn:aws:bedrock:*::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0",
         ]
+
+
+GUARDRAIL_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:guardrail/{GUARDRAIL_ID}"
+
+
+def test_a_model_notifier_gets_a_guardrail_that_filters_prompt_attacks_masks_pii_and_denies_promises() -> (
+    None
+):
+    (guardrail,) = build_workflow().of_type("aws:bedrock/guardrail:Guardrail")
+
+    filters = guardrail["contentPolicyConfig"]["filtersConfigs"]
+    attack = [f for f in filters if f["type"] == "PROMPT_ATTACK"]
+    assert attack == [{"type": "PROMPT_ATTACK", "inputStrength": "HIGH", "outputStrength": "NONE"}]
+    pii = guardrail["sensitiveInformationPolicyConfig"]["piiEntitiesConfigs"]
+    assert {entity["type"]: entity["outputAction"] for entity in pii} == {
+        "PHONE": "ANONYMIZE",
+        "EMAIL": "ANONYMIZE",
+        "URL": "ANONYMIZE",
+    }
+    assert all(entity["outputEnabled"] for entity in pii)
+    (topic,) = guardrail["topicPolicyConfig"]["topicsConfigs"]
+    assert topic["type"] == "DENY"
+    assert all(word in topic["definition"] for word in ("refunds", "compensation", "legal advice"))
+    # Korean needs the Standard tier, which runs through the region's guardrail profile.
+    assert guardrail["contentPolicyConfig"]["tierConfigs"] == [{"tierName": "STANDARD"}]
+    assert guardrail["topicPolicyConfig"]["tierConfigs"] == [{"tierName": "STANDARD"}]
+    assert guardrail["crossRegionConfig"] == {"guardrailProfileIdentifier": "apac.guardrail.v1:0"}
+
+
+def test_the_guardrail_version_is_cut_from_the_guardrail_and_renewed_when_its_policies_change() -> None:
+    version = build_workflow().inputs("workflow-guardrail-version")
+
+    assert version["guardrailArn"] == GUARDRAIL_ARN
+    # `replace_on_changes=["description"]`: a new fingerprint cuts a new version.
+    assert version["description"] == f"policies {guardrails.fingerprint(REGION)}"
+
+
+def test_the_fingerprint_follows_the_policies(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = guardrails.fingerprint(REGION)
+    monkeypatch.setattr(guardrails, "MASKED_ENTITIES", ("PHONE", "EMAIL"))
+
+    assert guardrails.fingerprint(REGION) != before
+
+
+def test_the_notification_function_names_the_guardrail_and_its_version() -> None:
+    environment = build_workflow().inputs("workflow-notification")["environment"]["variables"]
+
+    assert environment["GUARDRAIL_ID"] == GUARDRAIL_ID
+    assert environment["GUARDRAIL_VERSION"] == GUARDRAIL_VERSION
+
+
+def test_apply_guardrail_is_granted_on_that_guardrail_and_its_profile_only() -> None:
+    built = build_workflow()
+    granted = {
+        name: [s for s in policy_of(built, name) if "bedrock:ApplyGuardrail" in s["Action"]]
+        for name in built.names("aws:iam/rolePolicy:RolePolicy")
+    }
+    (apply,) = granted.pop("workflow-notification-policy")
+
+    assert apply["Action"] == ["bedrock:ApplyGuardrail"]
+    assert apply["Resource"] == [
+        GUARDRAIL_ARN,
+        f"arn:aws:bedrock:*:{ACCOUNT}:guardrail-profile/apac.guardrail.v1:0",
+    ]
+    assert not any(granted.values()), "only the notification function applies the guardrail"
+
+
+def test_a_template_notifier_has_no_guardrail_and_no_guardrail_settings() -> None:
+    built = build_workflow(notifier=Notifier.TEMPLATE)
+    environment = built.inputs("workflow-notification")["environment"]["variables"]
+
+    assert built.of_type("aws:bedrock/guardrail:Guardrail") == []
+    assert built.of_type("aws:bedrock/guardrailVersion:GuardrailVersion") == []
+    assert "GUARDRAIL_ID" not in environment
+    assert "GUARDRAIL_VERSION" not in environment
 
 
 @pytest.mark.parametrize("owns", [True, False])

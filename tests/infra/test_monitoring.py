@@ -330,7 +330,7 @@ def test_renamed_metrics_reach_the_dashboard() -> None:
 def test_cost_model_counts_the_alarm_metrics_this_component_creates() -> None:
     from ops.cost import Prices
 
-    alarms = _deploy().of_type(ALARM)
+    alarms = _deploy(model_notifications=True).of_type(ALARM)
     metrics = sum(
         len([query for query in alarm.inputs["metricQueries"] if "metric" in query])
         if "metricQueries" in alarm.inputs
@@ -338,6 +338,34 @@ def test_cost_model_counts_the_alarm_metrics_this_component_creates() -> None:
         for alarm in alarms
     )
     assert Prices.load().assume("alarmMetrics") == metrics
+
+
+def test_a_bedrock_stack_alarms_when_more_than_half_an_hours_notifications_came_from_the_template() -> None:
+    alarm = _deploy(model_notifications=True).alarm("template-share")
+    queries = {query["id"]: query for query in alarm.inputs["metricQueries"]}
+
+    assert {q["metric"]["metricName"] for q in queries.values() if "metric" in q} == {
+        "NotificationFromModel",
+        "NotificationFromTemplate",
+    }
+    assert all(
+        q["metric"]["period"] == 3600 and q["metric"]["stat"] == "Sum"
+        for q in queries.values()
+        if "metric" in q
+    )
+    assert all(
+        q["metric"]["dimensions"] == {"service": "partner-confirm"} for q in queries.values() if "metric" in q
+    )
+    share = queries["share"]
+    assert share["returnData"] is True
+    total = "FILL(model, 0) + FILL(template, 0)"
+    assert share["expression"] == f"IF({total} > 0, FILL(template, 0) / ({total}), 0)"
+    assert (alarm.inputs["comparisonOperator"], alarm.inputs["threshold"]) == ("GreaterThanThreshold", 0.5)
+
+
+def test_a_template_stack_has_no_template_share_alarm() -> None:
+    names = {alarm.name for alarm in _deploy().of_type(ALARM)}
+    assert "monitoring-template-share" not in names
 
 
 def test_responded_counts_each_kind_of_answer_even_when_the_others_have_no_data() -> None:

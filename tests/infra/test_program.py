@@ -27,8 +27,11 @@ from components.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = ("dev", "demo")
-# ARNs of resources AWS owns, named in IAM on purpose: the Bedrock model and its inference profile.
-EXTERNAL_ARN = re.compile(r"^arn:aws:bedrock:[^:]*:\d*:(foundation-model|inference-profile)/")
+# ARNs of resources AWS owns, named in IAM on purpose: the Bedrock model and its inference profile, and the
+# system-defined guardrail profile the Standard-tier guardrail runs through.
+EXTERNAL_ARN = re.compile(
+    r"^arn:aws:bedrock:[^:]*:\d*:(foundation-model|inference-profile|guardrail-profile)/"
+)
 ARN = re.compile(r"arn:aws:[a-z0-9-]+:[^\"\s,]*")
 
 
@@ -67,7 +70,12 @@ def statements(program: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def program_arns(program: dict[str, Any]) -> set[str]:
-    arns = {r["outputs"]["arn"] for r in program["resources"] if isinstance(r["outputs"].get("arn"), str)}
+    arns = {
+        r["outputs"][key]
+        for r in program["resources"]
+        for key in ("arn", "guardrailArn")
+        if isinstance(r["outputs"].get(key), str)
+    }
     (bot,) = of_type(program, "aws:lex/v2modelsBot:V2modelsBot")
     (release,) = of_type(program, "pulumi-python:dynamic:Resource")
     alias = f"{bot['outputs']['arn'].replace(':bot/', ':bot-alias/')}/{release['outputs']['botAliasId']}"
