@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.seed import event, reservation, seed
+from bench.seed import CUSTOMER_PHONE, event, reservation, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "ap-northeast-2"
@@ -42,6 +42,8 @@ TABLE = "partner-confirm-firstcall"
 RESERVATION = "R-FIRSTCALL-01"
 LINK_KEY_PARAMETER = "/partner-confirm/firstcall/link-signing-key"
 ORIGIN_KEY_PARAMETER = "/partner-confirm/firstcall/origin-verify-secret"
+CUSTOMER_KEY_PARAMETER = "/partner-confirm/firstcall/customer-key"
+CUSTOMER_KEY_BASE64 = "Zmlyc3QtY2FsbC1jdXN0b21lci1rZXktMzJieXRlcy4="
 STATUS_TARGET = 1.3
 API_TARGET = 1.5
 
@@ -150,6 +152,42 @@ dynamodb.transact_write_items(TransactItems=[
 ])
 boto3.client("lambda").invoke(FunctionName="orchestrator", InvocationType="Event",
                               Payload=json.dumps({"requestId": request_id}))
+print("FIRSTCALL " + json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu}))
+""",
+    # The address's share of the stage, the customer keyring, the address's and the day's share of code
+    # texts, the reservation lookup, the reservation's share, the budget, the code, the text.
+    "verify": """
+import time
+start, cpu = time.perf_counter(), time.process_time()
+import json, sys, uuid
+import boto3
+data = json.loads(sys.stdin.read())
+boto3.client("ssm").get_parameter(Name=data["originParameter"], WithDecryption=True)
+dynamodb = boto3.client("dynamodb")
+table, run = data["table"], uuid.uuid4().hex
+
+
+def take(kind):
+    key = {"PK": {"S": "BASELINE#" + kind}, "SK": {"S": run}}
+    dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True)
+    dynamodb.put_item(TableName=table, Item={**key, "hits": {"L": [{"N": "1"}]}})
+
+
+take("ADDRESS")
+boto3.client("ssm").get_parameter(Name=data["customerParameter"], WithDecryption=True)
+take("CODE-ADDRESS")
+budget = {"PK": {"S": "BASELINE#BUDGET"}, "SK": {"S": run}}
+dynamodb.get_item(TableName=table, Key=budget, ConsistentRead=True)
+dynamodb.query(TableName=table, IndexName="GSI1", KeyConditionExpression="GSI1PK = :n AND GSI1SK = :p",
+               ExpressionAttributeValues={":n": {"S": data["reservation"]}, ":p": {"S": data["phone"]}},
+               Limit=1)
+take("CODE-RESERVATION")
+dynamodb.update_item(TableName=table, Key=budget, UpdateExpression="ADD parts :one",
+                     ExpressionAttributeValues={":one": {"N": "1"}})
+dynamodb.put_item(TableName=table, Item={"PK": {"S": "BASELINE#CODE"}, "SK": {"S": run}, "code": {"S": "1"}})
+boto3.client("sns", region_name=data["smsRegion"]).publish(
+    PhoneNumber=data["phone"], Message="[인증] 인증번호 123456",
+    MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}})
 print("FIRSTCALL " + json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu}))
 """,
 }
@@ -280,6 +318,10 @@ def function_environment(endpoint: str) -> dict[str, str]:
         # Many runs text partners from one process: the day's budget and the partner cap stay out of the way.
         "SMS_DAILY_BUDGET_PARTS": "100000",
         "PARTNER_TEXTS_PER_HOUR": "100000",
+        # Every `POST /verify` comes from one address and texts a code: its limits stay out of the way too.
+        "CUSTOMER_KEY_PARAMETER": CUSTOMER_KEY_PARAMETER,
+        "CODE_TEXTS_PER_ADDRESS": "100000",
+        "CODE_TEXTS_PER_RESERVATION": "100000",
     }
 
 
@@ -293,11 +335,19 @@ class Scenario:
     def setup(self) -> None:
         import boto3
 
+        from handlers.models.keyring import initial_document
+
         seed(
             table=TABLE,
             link_key_parameter=LINK_KEY_PARAMETER,
             origin_key_parameter=ORIGIN_KEY_PARAMETER,
             reservation_number=RESERVATION,
+        )
+        boto3.client("ssm").put_parameter(
+            Name=CUSTOMER_KEY_PARAMETER,
+            Type="SecureString",
+            KeyId=boto3.client("kms").create_key()["KeyMetadata"]["Arn"],
+            Value=json.dumps(initial_document(CUSTOMER_KEY_BASE64)),
         )
         boto3.client("stepfunctions").create_state_machine(
             name="firstcall",
@@ -346,6 +396,17 @@ class Scenario:
         from handlers.models import link_token
         from handlers.store import keys
 
+        if function == "verify":
+            number = self._fresh_reservation()
+            body = {"reservationNumber": number, "customerPhone": "010-1234-5678"}
+            return event("verify.json", body=body), {
+                "table": TABLE,
+                "reservation": number,
+                "originParameter": ORIGIN_KEY_PARAMETER,
+                "customerParameter": CUSTOMER_KEY_PARAMETER,
+                "phone": CUSTOMER_PHONE,
+                "smsRegion": SMS_REGION,
+            }
         if function == "intake":
             body = self._chat_body(f"{RESERVATION}-ASK-{run}")  # the intake does not look it up
             return event("chat.json", body=body), {
@@ -390,7 +451,12 @@ class Scenario:
 
 
 MESSAGE = "예약 날짜를 다음 주 토요일로 바꿀 수 있을까요?"
-ROUTES = {"intake": "POST /chat", "partner_response": "GET /confirm/{token}", "status": "GET /requests/{id}"}
+ROUTES = {
+    "intake": "POST /chat",
+    "partner_response": "GET /confirm/{token}",
+    "status": "GET /requests/{id}",
+    "verify": "POST /verify",
+}
 
 
 class _InProcessContext:

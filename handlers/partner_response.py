@@ -43,7 +43,7 @@ def _app() -> APIGatewayHttpResolver:
             workflow=Workflow(client("stepfunctions", settings)),
             link_keys=wiring.link_keys(settings),
         )
-        return api.json_response(200, RespondAccepted(message=RESPONSE_ACCEPTED))
+        return api.json_response(200, RespondAccepted(success=True, message=RESPONSE_ACCEPTED))
 
     return app
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
@@ -20,7 +20,8 @@ ReservationNumber = Annotated[
 
 
 class ChatRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built on first use: the verification function imports this module for its field types only.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     customerId: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
     customerPhone: Annotated[str, StringConstraints(max_length=32), AfterValidator(to_e164)]
@@ -30,7 +31,7 @@ class ChatRequest(BaseModel):
     ]
 
 
-class ChatAccepted(BaseModel):
+class ChatAccepted(TypedDict):
     requestId: str
     status: str
     message: str

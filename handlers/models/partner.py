@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 from pydantic import (
     AfterValidator,
@@ -63,21 +63,19 @@ class RespondRequest(BaseModel):
         return moment if moment.tzinfo is not None else moment.replace(tzinfo=KST)
 
 
-class RespondAccepted(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    success: bool = True
+class RespondAccepted(TypedDict):
+    success: bool
     message: str
 
 
-class ConfirmView(BaseModel):
+class ConfirmView(TypedDict):
     """What the partner page shows: a snapshot taken when the link was issued."""
 
     requestId: str
     customerQuery: str
     intent: str
     reservationNumber: str
-    reservationDate: str | None = None
-    serviceType: str | None = None
-    partnerName: str | None = None
+    reservationDate: str | None
+    serviceType: str | None
+    partnerName: str | None
     expiresAt: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
@@ -11,24 +11,26 @@ from handlers.models.phone import to_e164
 
 
 class VerifyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built on first use: each route parses one of the two bodies.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     reservationNumber: ReservationNumber
     customerPhone: Annotated[str, StringConstraints(max_length=32), AfterValidator(to_e164)]
 
 
 class VerifyConfirm(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built on first use: each route parses one of the two bodies.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     reservationNumber: ReservationNumber
     customerPhone: Annotated[str, StringConstraints(max_length=32), AfterValidator(to_e164)]
     code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]
 
 
-class VerifyAccepted(BaseModel):
+class VerifyAccepted(TypedDict):
     message: str
 
 
-class CustomerTokenAnswer(BaseModel):
+class CustomerTokenAnswer(TypedDict):
     customerToken: str
     expiresAt: str  # ISO 8601 UTC, like every time the API answers with

@@ -11,6 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from handlers import clock as wall_clock
 from handlers.adapters.workflow import CallbackClosedError
 from handlers.models import link_token
+from handlers.models.api import optional_text
 from handlers.models.domain import PartnerAnswer
 from handlers.models.errors import (
     InvalidInputError,
@@ -75,9 +76,9 @@ def open_link(
         customerQuery=str(view.get("customerQuery") or ""),
         intent=str(view.get("intent") or ""),
         reservationNumber=str(view.get("reservationNumber") or ""),
-        reservationDate=view.get("reservationDate"),
-        serviceType=view.get("serviceType"),
-        partnerName=view.get("partnerName"),
+        reservationDate=optional_text(view.get("reservationDate"), "reservationDate"),
+        serviceType=optional_text(view.get("serviceType"), "serviceType"),
+        partnerName=optional_text(view.get("partnerName"), "partnerName"),
         expiresAt=datetime.fromtimestamp(link_deadline_ms(item) / 1000, UTC)
         .isoformat(timespec="milliseconds")
         .replace("+00:00", "Z"),

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from handlers.models.api import optional_text
 from handlers.models.domain import Status
 from handlers.models.errors import RequestNotFoundError
 from handlers.models.request_status import EventView, NotificationView, RequestView
@@ -56,9 +57,9 @@ def view(request_id: str, *, store: Store) -> RequestView:
         "intentSource": str(request.get("intentSource", "")),
         "reservationNumber": str(request.get("reservationNumber", "")),
         "customerQuery": str(request.get("query", "")),
-        "partnerName": _text_or_none(request.get("partnerName")),
+        "partnerName": optional_text(request.get("partnerName"), "partnerName"),
         "partnerNote": note if isinstance(note, str) else None,
-        "failureReason": _text_or_none(request.get("failureReason")),
+        "failureReason": optional_text(request.get("failureReason"), "failureReason"),
         "partnerDeadline": partner_deadline,
         "events": timeline,
         "notification": NotificationView(
@@ -67,7 +68,3 @@ def view(request_id: str, *, store: Store) -> RequestView:
         if isinstance(notification, dict)
         else None,
     }
-
-
-def _text_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)

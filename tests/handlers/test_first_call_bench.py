@@ -10,7 +10,7 @@ from bench import firstcall
 
 def test_each_baseline_makes_the_same_aws_calls_as_its_function():
     results = firstcall.measure(runs=1)
-    assert {r.function for r in results} == {"intake", "partner_response", "status"}
+    assert {r.function for r in results} == {"intake", "partner_response", "status", "verify"}
     for result in results:
         assert result.status in {200, 202}, result
         assert result.calls == result.baseline_calls, result
@@ -26,6 +26,22 @@ def test_each_baseline_makes_the_same_aws_calls_as_its_function():
         "lex.RecognizeText",
         "dynamodb.TransactWriteItems",
         "lambda.Invoke",
+    )
+    # The address's limit, the customer keyring, the code limits, the lookup, the budget, the code, the text.
+    assert by_function["verify"] == (
+        "ssm.GetParameter",
+        "dynamodb.GetItem",
+        "dynamodb.PutItem",
+        "ssm.GetParameter",
+        "dynamodb.GetItem",
+        "dynamodb.PutItem",
+        "dynamodb.GetItem",
+        "dynamodb.Query",
+        "dynamodb.GetItem",
+        "dynamodb.PutItem",
+        "dynamodb.UpdateItem",
+        "dynamodb.PutItem",
+        "sns.Publish",
     )
     # The status poll parses no body: its whole first call, import and answer, stays without pydantic.
     assert {r.function: r.pydantic for r in results}["status"] is False
