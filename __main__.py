@@ -63,7 +63,9 @@ table = ConfirmationTable(
 secrets = StackSecrets(
     "secrets",
     StackSecretsArgs(
-        parameter_prefix=f"/{pulumi.get_project()}/{pulumi.get_stack()}", key_alias=f"alias/{prefix}-secrets"
+        parameter_prefix=f"/{pulumi.get_project()}/{pulumi.get_stack()}",
+        key_alias=f"alias/{prefix}-secrets",
+        origin_secret_version=settings.origin_secret_version,
     ),
 )
 bot = IntakeBot(
@@ -76,7 +78,7 @@ site = StaticSite(
         site_dir=ROOT / "site",
         api_endpoint=api_endpoint,
         api_stage=STAGE_NAME,
-        origin_secret=secrets.initial_secrets["origin"],
+        origin_secret=secrets.origin_header,
         waf_rate_limit=settings.waf_rate_limit if settings.waf == "on" else None,
         brand_name=settings.brand_name,
         support_phone=settings.support_phone,

@@ -145,6 +145,8 @@ class StackSettings(_Settings):
     waf: OnOff = "off"
     waf_rate_limit: int = Field(default=100, ge=10, le=2_000_000_000)
     """Requests per address per minute through the distribution (AWS WAF accepts 10 and up)."""
+    origin_secret_version: int = Field(default=1, ge=1)
+    """The origin key CloudFront sends the API; raise it by one (and `pulumi up`) to rotate that secret."""
     console_mfa: OnOff = "off"
     """Operators of the console sign in with a TOTP code as well (Cognito software-token MFA, required)."""
 

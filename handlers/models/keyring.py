@@ -110,3 +110,8 @@ def new_secret() -> bytes:
 def initial_document(secret_base64: str) -> dict[str, Any]:
     """The first keyring of a stack: one key, active since the epoch (the deployment writes it)."""
     return {"keys": [{"secret": secret_base64, "activeFrom": 0, "acceptUntil": None}]}
+
+
+def accept_all_document(secrets_base64: list[str]) -> dict[str, Any]:
+    """A keyring whose every key verifies, none expiring (the origin keyring: the deployment rewrites it)."""
+    return {"keys": [{"secret": secret, "activeFrom": 0, "acceptUntil": None} for secret in secrets_base64]}

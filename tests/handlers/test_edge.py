@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 import pytest
 
 from handlers import api, intake, partner_response, status
-from handlers.models.keyring import Keyring, RingKey
+from handlers.models.keyring import Keyring, RingKey, accept_all_document
 from tests.handlers.conftest import ORIGIN_KEY, ORIGIN_KEY_PARAMETER, put_keyring
 
 ROUTES = [
@@ -108,3 +109,18 @@ def test_after_a_rotation_the_previous_origin_key_is_still_accepted(aws, load_ev
     status_code, body = _answer(status, event, context)
 
     assert (status_code, body["error"]) == (404, "NOT_FOUND")
+
+
+def test_every_key_of_the_ring_the_program_writes_opens_the_api_and_no_other(aws, load_event, context):
+    # What components/secrets.py writes for originSecretVersion 2: keys 1, 2 and 3 (previous, sent, next).
+    keys = [bytes([version]) * 32 for version in (1, 2, 3)]
+    ring = accept_all_document([base64.b64encode(key).decode() for key in keys])
+    put_keyring(Keyring.parse(ring), ORIGIN_KEY_PARAMETER)
+
+    def answer(header: bytes) -> int:
+        event = load_event("status.json", REQUEST_ID="01JD0000000000000000000000")
+        event["headers"]["x-origin-verify"] = base64.b64encode(header).decode()
+        return _answer(status, event, context)[0]
+
+    assert [answer(key) for key in keys] == [404, 404, 404]  # through the edge: the request is unknown
+    assert answer(bytes([4]) * 32) == 403

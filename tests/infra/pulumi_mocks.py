@@ -6,6 +6,7 @@ component reads is answered here, in the shape AWS gives it.
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,9 @@ def computed_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
             "endpoint": f"cognito-idp.{REGION}.amazonaws.com/{pool_id}",
         }
     if typ == "random:index/randomBytes:RandomBytes":
-        return {"base64": "bW9jay1zaWduaW5nLWtleS0zMi1ieXRlcy1sb25nLi4=", "hex": "00" * 32}
+        # Bytes of its own per resource name, the same each time: a resource kept across two runs keeps them.
+        raw = f"mock-{name}".encode().ljust(32, b".")[:32]
+        return {"base64": base64.b64encode(raw).decode(), "hex": raw.hex()}
     if typ == "aws:bedrock/guardrail:Guardrail":
         arn = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:guardrail/{GUARDRAIL_ID}"
         return {"guardrailId": GUARDRAIL_ID, "guardrailArn": arn, "version": "DRAFT", "status": "READY"}

@@ -15,7 +15,7 @@ from components import guardrail as guardrails
 from components.api import ROUTES, PartnerApi, PartnerApiArgs
 from components.bot import IntakeBot, IntakeBotArgs, model_hash
 from components.functions import ASYNC_RETRIES
-from components.secrets import StackSecrets, StackSecretsArgs
+from components.secrets import StackSecrets, StackSecretsArgs, origin_versions
 from components.seed_data import RESERVATIONS
 from components.site import StaticSite, StaticSiteArgs, static_page
 from components.table import ConfirmationTable, ConfirmationTableArgs
@@ -886,17 +886,27 @@ def test_the_real_site_directory_is_published() -> None:
 # --- StackSecrets ----------------------------------------------------------------------------------------
 
 
-def build_secrets() -> Built:
+def build_secrets(origin_secret_version: int = 1) -> Built:
     def build() -> dict[str, Any]:
         secrets = StackSecrets(
             "secrets",
             StackSecretsArgs(
-                parameter_prefix="/partner-confirm/test", key_alias="alias/partner-confirm-test"
+                parameter_prefix="/partner-confirm/test",
+                key_alias="alias/partner-confirm-test",
+                origin_secret_version=origin_secret_version,
             ),
         )
-        return {"keyArn": secrets.key_arn, "link": secrets.parameter_names["link"]}
+        return {
+            "keyArn": secrets.key_arn,
+            "link": secrets.parameter_names["link"],
+            "originHeader": secrets.origin_header,
+        }
 
     return resolve(build)
+
+
+def _origin_ring(built: Built) -> list[str]:
+    return [key["secret"] for key in json.loads(built.inputs("secrets-origin")["valueWo"])["keys"]]
 
 
 def test_the_link_keyring_is_a_secure_string_under_the_stacks_own_key() -> None:
@@ -917,20 +927,64 @@ def test_the_first_keyring_holds_one_generated_key_of_32_bytes() -> None:
     keyring = Keyring.parse(json.loads(built.inputs("secrets-link")["valueWo"]))
 
     assert [len(key.secret) for key in keyring.keys] == [32]
-    # The only generated key in the state is the origin secret, which CloudFront's header carries anyway.
-    assert built.names("random:index/randomBytes:RandomBytes") == ["secrets-origin-initial"]
+    # The only generated keys in the state are the origin secret's, which CloudFront's header carries anyway.
+    assert built.names("random:index/randomBytes:RandomBytes") == [
+        "secrets-origin-initial",
+        "secrets-origin-v2",
+    ]
 
 
-def test_the_origin_keyring_starts_with_the_key_cloudfront_sends() -> None:
+def test_the_origin_keyring_holds_the_key_cloudfront_sends_and_the_next_one() -> None:
     built = build_secrets()
-    keyring = json.loads(built.inputs("secrets-origin")["valueWo"])
-    (initial,) = built.of_type("random:index/randomBytes:RandomBytes")
+    generated = {
+        r: built.mocks.answers[r][1]["base64"] for r in ("secrets-origin-initial", "secrets-origin-v2")
+    }
 
     assert built.inputs("secrets-origin")["type"] == "SecureString"
-    assert [key["secret"] for key in keyring["keys"]] == [
-        built.mocks.answers["secrets-origin-initial"][1]["base64"]
-    ]
-    assert initial["length"] == 32
+    assert built.outputs["originHeader"] == generated["secrets-origin-initial"]
+    assert _origin_ring(built) == [generated["secrets-origin-initial"], generated["secrets-origin-v2"]]
+    assert {r["length"] for r in built.of_type("random:index/randomBytes:RandomBytes")} == {32}
+
+
+@pytest.mark.parametrize("version", [1, 2, 7])
+def test_raising_the_origin_secret_version_by_one_refuses_no_request(version: int) -> None:
+    before, after = build_secrets(version), build_secrets(version + 1)
+
+    # The key CloudFront starts sending was already accepted; the one edges still send is still accepted.
+    assert after.outputs["originHeader"] != before.outputs["originHeader"]
+    assert after.outputs["originHeader"] in _origin_ring(before)
+    assert before.outputs["originHeader"] in _origin_ring(after)
+    # The rotation rewrites the write-only keyring; the keys both runs hold keep their resources (and bytes).
+    assert (
+        after.inputs("secrets-origin")["valueWoVersion"] > before.inputs("secrets-origin")["valueWoVersion"]
+    )
+    kept = set(before.names("random:index/randomBytes:RandomBytes")) & set(
+        after.names("random:index/randomBytes:RandomBytes")
+    )
+    assert len(kept) == 2
+    # The other keyrings are the operator's (ops rotate-*): a new origin version never rewrites them.
+    assert after.inputs("secrets-link")["valueWoVersion"] == 1
+    assert len(_origin_ring(after)) == 3
+
+
+def test_the_first_origin_version_is_rewritten_once_with_the_key_cloudfront_already_sends() -> None:
+    # Stacks deployed with a one-key origin ring (value version 1) get the next key added, same current key.
+    built = build_secrets()
+
+    assert built.inputs("secrets-origin")["valueWoVersion"] == 2
+    assert _origin_ring(built)[0] == built.outputs["originHeader"]
+
+
+@pytest.mark.parametrize(("current", "versions"), [(1, (1, 2)), (2, (1, 2, 3)), (5, (4, 5, 6))])
+def test_the_origin_keyring_holds_the_previous_current_and_next_keys(
+    current: int, versions: tuple[int, ...]
+) -> None:
+    assert origin_versions(current) == versions
+
+
+def test_an_origin_secret_version_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="originSecretVersion"):
+        origin_versions(0)
 
 
 def test_the_stack_key_rotates_and_has_a_name() -> None:

@@ -297,7 +297,7 @@ def test_the_api_functions_check_the_secret_cloudfront_sends(program: dict[str, 
     ]
 
     assert header["name"] == "X-Origin-Verify"
-    # CloudFront sends the first key of the origin keyring, which the functions read from SSM.
+    # CloudFront sends key `originSecretVersion` (1: the first) of the origin keyring the functions read.
     assert header["value"] == initial["secrets-origin-initial"]["outputs"]["base64"]
     assert (
         json.loads(parameters["secrets-origin"]["inputs"]["valueWo"])["keys"][0]["secret"] == header["value"]
