@@ -60,13 +60,13 @@ function handler(event) {
 """
 
 
-# The operator console's page: `/admin/` serves `/admin/index.html` (CloudFront's default root object only
-# applies to `/`). Everything under /admin/ gets its own headers: the page talks to Cognito too.
+# The operator console's page: `/admin` and `/admin/` serve `/admin/index.html` (CloudFront's default root
+# object only applies to `/`). The page and its files get their own headers: the page talks to Cognito too.
 CONSOLE_PATH: Final = "/admin/"
 CONSOLE_INDEX_REWRITE: Final = """\
 function handler(event) {
   var request = event.request;
-  if (request.uri === '/admin/') {
+  if (request.uri === '/admin' || request.uri === '/admin/') {
     request.uri = '/admin/index.html';
   }
   return request;
@@ -362,6 +362,23 @@ class StaticSite(pulumi.ComponentResource):
         site_origin = "site-bucket"
         api_origin = "api"
         read_only = ["GET", "HEAD"]
+        # `/admin` (what people type) and everything under `/admin/`: the console page and its files.
+        console_behaviours: list[aws.cloudfront.DistributionOrderedCacheBehaviorArgsDict] = [
+            {
+                "path_pattern": pattern,
+                "target_origin_id": site_origin,
+                "viewer_protocol_policy": "https-only",
+                "allowed_methods": read_only,
+                "cached_methods": read_only,
+                "compress": True,
+                "cache_policy_id": CACHING_DISABLED,
+                "response_headers_policy_id": console_headers.id,
+                "function_associations": [
+                    {"event_type": "viewer-request", "function_arn": console_rewrite.arn}
+                ],
+            }
+            for pattern in (CONSOLE_PATH.rstrip("/"), f"{CONSOLE_PATH}*")
+        ]
         distribution = aws.cloudfront.Distribution(
             f"{name}-cdn",
             enabled=True,
@@ -422,19 +439,7 @@ class StaticSite(pulumi.ComponentResource):
                     "response_headers_policy_id": partner_link_headers.id,
                     "function_associations": [{"event_type": "viewer-request", "function_arn": rewrite.arn}],
                 },
-                {
-                    "path_pattern": f"{CONSOLE_PATH}*",
-                    "target_origin_id": site_origin,
-                    "viewer_protocol_policy": "https-only",
-                    "allowed_methods": read_only,
-                    "cached_methods": read_only,
-                    "compress": True,
-                    "cache_policy_id": CACHING_DISABLED,
-                    "response_headers_policy_id": console_headers.id,
-                    "function_associations": [
-                        {"event_type": "viewer-request", "function_arn": console_rewrite.arn}
-                    ],
-                },
+                *console_behaviours,
             ],
             # The private bucket answers 403 for a key it does not have (S3's English XML): a mistyped
             # address gets the Korean page instead, as a 404. Error responses apply to every behaviour,

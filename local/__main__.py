@@ -23,6 +23,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from local.console import DEMO_NON_OPERATOR, DEMO_OPERATOR, create_demo_users
 from local.deploy import REGION, DeploymentError
 from local.logformat import FORMATS, PrettyLines
 from local.outbox import display_phone
@@ -191,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             progress=lambda line: _say(f"  {line}"),
         )
         watchdog.cancel()
+        create_demo_users(deployment.outputs)
         _shared_function_environment(deployment.functions.values())
         runner = LambdaRunner(deployment)
         system.activate(deployment, runner)
@@ -335,6 +337,13 @@ def _print_ready(base_url: str, deployment: Any, elapsed: float) -> None:
         f"{len(deployment.objects)} site files, {len(deployment.table_items)} table items",
         f"  customer page   {base_url}/",
         f"  SMS outbox      {base_url}/_local/outbox",
+    ]
+    if deployment.outputs.get("consoleUserPoolId"):
+        lines += [
+            f"  console         {base_url}/admin/   sign in as {DEMO_OPERATOR[0]} / {DEMO_OPERATOR[1]}",
+            f"    ({DEMO_NON_OPERATOR[0]} / {DEMO_NON_OPERATOR[1]} signs in too but is no operator: refused)",
+        ]
+    lines += [
         "  try these reservations (reservation number / customer phone):",
     ]
     for reservation in deployment.reservations()[:2]:

@@ -29,6 +29,8 @@ import yaml
 from boto3.dynamodb.types import TypeDeserializer
 from pulumi.runtime import rpc
 
+from local.authorizer import JwtAuthorizer
+
 ACCOUNT_ID = "123456789012"  # moto's default account
 REGION = "ap-northeast-2"
 
@@ -39,6 +41,10 @@ _RESERVATION_KEYS = {"PK", "SK", "GSI1PK", "GSI1SK"}
 # Where the runtime plays an HTTP API's own execute-api endpoint (what CloudFront forwards to, and what
 # a request that skips the edge reaches). Its host is the loopback port itself.
 EXECUTE_API_PATH = "/_local/execute-api"
+# Where the pages reach Cognito's JSON API here (AWS: `https://cognito-idp.<region>.amazonaws.com/`): the
+# runtime hands it to the emulator's cognito-idp. config.js and the console's CSP name it instead.
+COGNITO_PATH = "/_local/cognito-idp/"
+COGNITO_ENDPOINT = f"https://cognito-idp.{REGION}.amazonaws.com/"
 
 
 @dataclass
@@ -83,6 +89,8 @@ class LocalRoute:
     api_id: str
     route_key: str
     target: str | None
+    authorization_type: str = "NONE"
+    authorizer_id: str | None = None
 
 
 @dataclass
@@ -121,6 +129,8 @@ class Deployment:
     apis: dict[str, LocalApi] = field(default_factory=dict)
     integrations: dict[str, LocalIntegration] = field(default_factory=dict)
     routes: list[LocalRoute] = field(default_factory=list)
+    authorizers: dict[str, JwtAuthorizer] = field(default_factory=dict)
+    user_pools: dict[str, str] = field(default_factory=dict)  # Cognito user pool id -> name
     permissions: list[LocalPermission] = field(default_factory=list)
     schedules: list[LocalSchedule] = field(default_factory=list)
     objects: dict[tuple[str, str], SiteObject] = field(default_factory=dict)
@@ -211,6 +221,10 @@ class LocalCloud(pulumi.runtime.Mocks):
             "aws:apigatewayv2/stage:Stage": self._stage,
             "aws:apigatewayv2/integration:Integration": self._integration,
             "aws:apigatewayv2/route:Route": self._route,
+            "aws:apigatewayv2/authorizer:Authorizer": self._authorizer,
+            "aws:cognito/userPool:UserPool": self._user_pool,
+            "aws:cognito/userPoolClient:UserPoolClient": self._user_pool_client,
+            "aws:cognito/userGroup:UserGroup": self._user_group,
             "aws:s3/bucket:Bucket": self._bucket,
             "aws:s3/bucketV2:BucketV2": self._bucket,
             "aws:s3/bucketObjectv2:BucketObjectv2": self._bucket_object,
@@ -485,9 +499,88 @@ class LocalCloud(pulumi.runtime.Mocks):
                 api_id=str(inputs.get("apiId")),
                 route_key=str(inputs["routeKey"]),
                 target=inputs.get("target"),
+                authorization_type=str(inputs.get("authorizationType") or "NONE"),
+                authorizer_id=inputs.get("authorizerId"),
             )
         )
         return _suffix(7, string.ascii_lowercase + string.digits), inputs
+
+    def _authorizer(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if str(inputs.get("apiId")) not in self.deployment.apis:
+            raise DeploymentError(f"authorizer '{name}' names an API the program did not declare")
+        authorizer_id = _suffix(6, string.ascii_lowercase + string.digits)
+        try:
+            self.deployment.authorizers[authorizer_id] = JwtAuthorizer.from_inputs(authorizer_id, inputs)
+        except ValueError as exc:
+            raise DeploymentError(f"authorizer '{name}': {exc}") from exc
+        return authorizer_id, inputs
+
+    # -- Cognito ----------------------------------------------------------------------------------
+
+    def _user_pool(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        pool_name = self._name(name, inputs)
+        request: dict[str, Any] = {"PoolName": pool_name}
+        admin = inputs.get("adminCreateUserConfig") or {}
+        if admin:
+            request["AdminCreateUserConfig"] = {
+                "AllowAdminCreateUserOnly": bool(admin.get("allowAdminCreateUserOnly", False))
+            }
+        policy = inputs.get("passwordPolicy") or {}
+        if policy:
+            request["Policies"] = {
+                "PasswordPolicy": {
+                    "MinimumLength": int(policy.get("minimumLength") or 8),
+                    "RequireUppercase": bool(policy.get("requireUppercase", True)),
+                    "RequireLowercase": bool(policy.get("requireLowercase", True)),
+                    "RequireNumbers": bool(policy.get("requireNumbers", True)),
+                    "RequireSymbols": bool(policy.get("requireSymbols", True)),
+                }
+            }
+        if inputs.get("autoVerifiedAttributes"):
+            request["AutoVerifiedAttributes"] = list(inputs["autoVerifiedAttributes"])
+        if inputs.get("usernameAttributes"):
+            request["UsernameAttributes"] = list(inputs["usernameAttributes"])
+        client = self._client("cognito-idp")
+        pool = client.create_user_pool(**request)["UserPool"]
+        mfa = str(inputs.get("mfaConfiguration") or "OFF")
+        if mfa != "OFF":
+            totp = bool((inputs.get("softwareTokenMfaConfiguration") or {}).get("enabled"))
+            client.set_user_pool_mfa_config(
+                UserPoolId=pool["Id"], SoftwareTokenMfaConfiguration={"Enabled": totp}, MfaConfiguration=mfa
+            )
+        self.deployment.user_pools[pool["Id"]] = pool_name
+        self._progress(f"user pool {pool_name} ({pool['Id']}, MFA {mfa})")
+        return pool["Id"], {
+            **inputs,
+            "name": pool_name,
+            "arn": pool["Arn"],
+            "endpoint": f"cognito-idp.{REGION}.amazonaws.com/{pool['Id']}",
+        }
+
+    def _user_pool_client(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        pool_id = str(inputs.get("userPoolId"))
+        if pool_id not in self.deployment.user_pools:
+            raise DeploymentError(f"app client '{name}' names a user pool the program did not declare")
+        request: dict[str, Any] = {
+            "UserPoolId": pool_id,
+            "ClientName": self._name(name, inputs),
+            "GenerateSecret": bool(inputs.get("generateSecret", False)),
+        }
+        if inputs.get("explicitAuthFlows"):
+            request["ExplicitAuthFlows"] = list(inputs["explicitAuthFlows"])
+        created = self._client("cognito-idp").create_user_pool_client(**request)["UserPoolClient"]
+        return created["ClientId"], {**inputs, "name": request["ClientName"], "clientSecret": ""}
+
+    def _user_group(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        pool_id = str(inputs.get("userPoolId"))
+        if pool_id not in self.deployment.user_pools:
+            raise DeploymentError(f"group '{name}' names a user pool the program did not declare")
+        group = str(inputs["name"])
+        request = {"UserPoolId": pool_id, "GroupName": group}
+        if inputs.get("description"):
+            request["Description"] = str(inputs["description"])
+        self._client("cognito-idp").create_group(**request)
+        return f"{pool_id}/{group}", inputs
 
     # -- site -------------------------------------------------------------------------------------
 
@@ -783,5 +876,11 @@ def deploy(
         api.cors = _rewrite_loopback(dict(api.cors), base_url) if api.cors else None
     for obj in deployment.objects.values():
         if obj.content_type.startswith(("text/", "application/javascript", "application/json")):
-            obj.body = _rewrite_loopback(obj.body.decode(), base_url).encode()
+            text = _rewrite_loopback(obj.body.decode(), base_url)
+            obj.body = text.replace(COGNITO_ENDPOINT, f"{base_url}{COGNITO_PATH}").encode()
+    # The console's CSP names the Cognito endpoint the page calls: here, the runtime's own path to it.
+    deployment.response_headers_policies = {
+        policy_id: json.loads(json.dumps(policy).replace(COGNITO_ENDPOINT, f"{base_url}{COGNITO_PATH}"))
+        for policy_id, policy in deployment.response_headers_policies.items()
+    }
     return deployment

@@ -17,7 +17,17 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from werkzeug.wrappers import Request, Response
 
 from local import emulator
-from local.deploy import ACCOUNT_ID, EXECUTE_API_PATH, Deployment, LocalApi, LocalFunction, SiteObject
+from local.authorizer import Unauthorized, request_context, token_from, unauthorized_headers, verify
+from local.deploy import (
+    ACCOUNT_ID,
+    COGNITO_PATH,
+    EXECUTE_API_PATH,
+    REGION,
+    Deployment,
+    LocalApi,
+    LocalFunction,
+    SiteObject,
+)
 from local.edge import Blocked, WebAcl, describe, origin_headers
 from local.faults import FaultBook, FaultError
 from local.gateway import ProxyResponse, build_event, gateway_error, proxy_response, select_route
@@ -64,6 +74,7 @@ class LocalSystem:
         self.faults = FaultBook()
         self.api_requests: Counter[str] = Counter()
         self._sms_sent_at: dict[str, str] = {}
+        self._jwks: dict[str, dict[str, Any]] = {}  # by URL: API Gateway caches an issuer's keys too
 
     def activate(self, deployment: Deployment, runner: LambdaRunner) -> None:
         self.deployment, self.runner = deployment, runner
@@ -105,6 +116,8 @@ class LocalSystem:
             return Response(b"", status=307, headers={"Location": location})
         if path == EXECUTE_API_PATH or path.startswith(f"{EXECUTE_API_PATH}/"):
             return self._execute_api(request, path.removeprefix(EXECUTE_API_PATH) or "/")
+        if path.startswith(COGNITO_PATH) or path == COGNITO_PATH.rstrip("/"):
+            return self._cognito(request)
         if path.startswith("/_local/"):
             return self._local_tool(request)
         invoke = INVOKE_PATH.match(path)
@@ -177,6 +190,33 @@ class LocalSystem:
         for name, value in self._policy_headers(deployment, behaviour).items():
             replaced.headers[name] = value
         return replaced
+
+    # -- Cognito ----------------------------------------------------------------------------------
+
+    def _cognito(self, request: Request) -> Response:
+        """The pages' path to Cognito's JSON API (`https://cognito-idp.<region>.amazonaws.com/` on AWS):
+        the emulator's cognito-idp, as if the request had gone to that host."""
+        environ = dict(request.environ)
+        environ["PATH_INFO"] = "/"
+        environ["HTTP_HOST"] = f"cognito-idp.{REGION}.amazonaws.com"
+        return self._moto(Request(environ))
+
+    def issuer_keys(self, url: str) -> dict[str, Any]:
+        """The JWKS at `url` (`https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json`),
+        fetched from the emulator as API Gateway fetches it from the issuer, and kept."""
+        keys = self._jwks.get(url)
+        if keys is None:
+            from werkzeug.test import EnvironBuilder
+
+            builder = EnvironBuilder(url, method="GET")
+            try:
+                answer = self._moto(Request(builder.get_environ()))
+            finally:
+                builder.close()
+            if answer.status_code != 200:
+                raise ValueError(f"the issuer's JWKS at {url} answered {answer.status_code}")
+            keys = self._jwks[url] = dict(json.loads(answer.get_data()))
+        return keys
 
     # -- the emulator -----------------------------------------------------------------------------
 
@@ -277,6 +317,17 @@ class LocalSystem:
         function = self._route_function(deployment, runner, api, match.route.target, route_key, stage)
         if function is None:
             return self._with_cors(request, api, _proxy(gateway_error(500, "Internal Server Error")))
+        authorizer: dict[str, Any] | None = None
+        if match.route.authorization_type == "JWT":
+            checked = self._authorize(request, deployment, match.route.authorizer_id, route_key)
+            if isinstance(checked, Response):
+                return self._with_cors(request, api, checked)
+            authorizer = checked
+        elif match.route.authorization_type != "NONE":
+            log.error(
+                "route %r: authorization %s is not played locally", route_key, match.route.authorization_type
+            )
+            return self._with_cors(request, api, _proxy(gateway_error(500, "Internal Server Error")))
         viewer = request.remote_addr or "127.0.0.1"
         # What CloudFront adds: the origin's custom headers, the visitor's address (the managed origin
         # request policy forwards CloudFront's headers), and itself as the client API Gateway sees.
@@ -296,6 +347,8 @@ class LocalSystem:
             added_headers=cloudfront if edge is not None else None,
             source_ip=EDGE_SERVER_ADDRESS if edge is not None else None,
         )
+        if authorizer is not None:
+            event["requestContext"]["authorizer"] = authorizer
         result = runner.invoke(function, event)
         if result.error is not None:
             return self._with_cors(request, api, _proxy(gateway_error(500, "Internal Server Error")))
@@ -305,6 +358,27 @@ class LocalSystem:
             log.exception("function %s returned a response API Gateway cannot read", function.logical_name)
             response = gateway_error(500, "Internal Server Error")
         return self._with_cors(request, api, _proxy(response))
+
+    def _authorize(
+        self, request: Request, deployment: Deployment, authorizer_id: str | None, route_key: str
+    ) -> dict[str, Any] | Response:
+        """The route's JWT authorizer: the event's `requestContext.authorizer`, or API Gateway's 401."""
+        authorizer = deployment.authorizers.get(str(authorizer_id))
+        if authorizer is None:
+            log.error(
+                "route %r names authorizer %r, which the program did not declare", route_key, authorizer_id
+            )
+            return _proxy(gateway_error(500, "Internal Server Error"))
+        try:
+            token = token_from(dict(request.headers.items()), authorizer.identity_source)
+            claims = verify(token, authorizer, self.issuer_keys(authorizer.jwks_url))
+        except Unauthorized as refused:
+            body = json.dumps({"message": "Unauthorized"}).encode()
+            return _proxy(ProxyResponse(401, unauthorized_headers(str(refused)), body))
+        except ValueError:
+            log.exception("route %r: the authorizer cannot check tokens", route_key)
+            return _proxy(gateway_error(500, "Internal Server Error"))
+        return request_context(claims)
 
     def _route_function(
         self,

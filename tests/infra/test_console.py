@@ -140,7 +140,12 @@ def test_only_the_console_page_may_reach_cognito(program: dict[str, Any]) -> Non
         p["id"]: p for p in of_type(program, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")
     }
     functions = {f["outputs"]["arn"]: f for f in of_type(program, "aws:cloudfront/function:Function")}
-    console = next(b for b in distribution["orderedCacheBehaviors"] if b["pathPattern"] == "/admin/*")
+    consoles = [
+        b for b in distribution["orderedCacheBehaviors"] if b["pathPattern"] in ("/admin", "/admin/*")
+    ]
+    assert [b["pathPattern"] for b in consoles] == ["/admin", "/admin/*"]
+    assert consoles[0] == {**consoles[1], "pathPattern": "/admin"}
+    console = consoles[1]
 
     console_csp = _csp(policies[console["responseHeadersPolicyId"]])
     assert console_csp["connect-src"] == f"'self' {COGNITO}"
@@ -150,10 +155,12 @@ def test_only_the_console_page_may_reach_cognito(program: dict[str, Any]) -> Non
         if k != "connect-src"
     }
     for behaviour in [distribution["defaultCacheBehavior"], *distribution["orderedCacheBehaviors"]]:
-        if behaviour is not console and behaviour.get("responseHeadersPolicyId"):
+        if behaviour not in consoles and behaviour.get("responseHeadersPolicyId"):
             assert _csp(policies[behaviour["responseHeadersPolicyId"]])["connect-src"] == "'self'"
     (association,) = console["functionAssociations"]
-    assert "request.uri = '/admin/index.html'" in functions[association["functionArn"]]["inputs"]["code"]
+    code = functions[association["functionArn"]]["inputs"]["code"]
+    assert "request.uri === '/admin' || request.uri === '/admin/'" in code
+    assert "request.uri = '/admin/index.html'" in code
     assert console["cachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
 
 
