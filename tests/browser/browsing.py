@@ -54,7 +54,9 @@ class Watch:
 
     def on_response(self, response: Response) -> None:
         path = urlsplit(response.url).path
-        if response.status >= 400 and not path.startswith("/api/") and path not in self.expected_missing:
+        # The API's and Cognito's refusals are answers the pages handle (wrong password, expired session).
+        answers = path.startswith(("/api/", "/_local/cognito-idp/"))
+        if response.status >= 400 and not answers and path not in self.expected_missing:
             self.problems.append(f"{response.status} for {response.url}")
 
     def csp_violations(self) -> list[str]:

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browsing import SYSTEM_ARGS, SYSTEM_ENV, Pages, open_pages
-from playwright.sync_api import Browser, sync_playwright
+from browsing import SYSTEM_ARGS, SYSTEM_ENV, WIDTHS, Pages, open_pages
+from playwright.sync_api import Browser, Page, sync_playwright
 
+from local.console import DEMO_OPERATOR
 from local.testing import running_system
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -70,3 +71,22 @@ def pages(browser: Browser, system: str) -> Iterator[Pages]:
 @pytest.fixture
 def hurried_pages(browser: Browser, hurried_system: str) -> Iterator[Pages]:
     yield from open_pages(browser, hurried_system)
+
+
+def sign_in_operator(page: Page, credentials: tuple[str, str] = DEMO_OPERATOR) -> None:
+    """Sign `page` (any page of the site with /admin/auth.js loaded) in through the console's sign-in module,
+    as its form does, and reload it so it starts signed in. The local runtime's demo operator by default."""
+    page.wait_for_function("() => window.PartnerConfirmAuth !== undefined")
+    state = page.evaluate("([u, p]) => PartnerConfirmAuth.signIn(u, p).then(r => r.state)", list(credentials))
+    assert state == "signedIn", f"{credentials[0]} did not sign in: {state}"
+    page.reload()
+    page.wait_for_function("() => window.PartnerConfirmAuth && PartnerConfirmAuth.isOperator()")
+
+
+@pytest.fixture
+def operator_page(pages: Pages, system: str) -> Page:
+    """The operator console (/admin/, desktop width) signed in as the demo operator (local/console.py)."""
+    page = pages.open(f"{system}/admin/", height=WIDTHS[1280])
+    page.set_viewport_size({"width": 1280, "height": WIDTHS[1280]})
+    sign_in_operator(page)
+    return page
