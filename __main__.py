@@ -208,6 +208,8 @@ pulumi.export("linkKeyParameter", secrets.parameter_names["link"])
 pulumi.export("partnerWaitSeconds", settings.partner_wait_seconds)
 # What `python -m ops rotate-customer-key` rotates.
 pulumi.export("customerKeyParameter", secrets.parameter_names["customer"])
+# The origin key CloudFront sends: `python -m ops rotate-origin-secret` sets the next one from it.
+pulumi.export("originSecretVersion", settings.origin_secret_version)
 # Whether the customer page asks for a texted code (`sms` | `off`): `python -m ops smoke` verifies first then.
 pulumi.export("customerVerification", settings.customer_verification.value)
 # The operator console: where it is, and the user pool `python -m ops operators` manages.

@@ -8,6 +8,7 @@
     python -m ops smoke --stack dev                        one question through the deployed flow, timed
     python -m ops rotate-link-key --stack dev              a new partner-link key; sent links stay valid
     python -m ops rotate-customer-key --stack dev          a new customer-token key; signed-in customers stay
+    python -m ops rotate-origin-secret --stack dev         the next origin secret (a stack setting to deploy)
     python -m ops ci-roles --account ID --repo OWNER/REPO  the GitHub Actions roles' policies (setup)
     python -m ops operators add <email> | list | remove <email>   who may use the operator console
 
@@ -122,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
     actions.add_parser("list", parents=[pool], help="the operators and their status")
     remove = actions.add_parser("remove", parents=[pool], help="sign an operator out everywhere, delete them")
     remove.add_argument("email")
+
+    commands.add_parser(
+        "rotate-origin-secret",
+        parents=shared,
+        help="raise originSecretVersion by one in the stack file; deploying it rotates CloudFront's secret",
+    )
 
     roles = commands.add_parser("ci-roles", help="trust and permission policies of the GitHub Actions roles")
     roles.add_argument("--account", required=True, help="the AWS account id")
@@ -448,6 +455,29 @@ def _rotate_customer_key(args: argparse.Namespace) -> None:
     )
 
 
+def _rotate_origin_secret(args: argparse.Namespace) -> None:
+    from ops.rotate import next_origin_secret_version
+    from ops.stack import set_stack_setting, stack_setting
+
+    target = _target(args)
+    if target.endpoint is not None:
+        raise OpsError("the local runtime generates its origin keys each time it starts: restart make local")
+    deployed = target.outputs().get("originSecretVersion")
+    version = next_origin_secret_version(
+        deployed=deployed, configured=stack_setting("originSecretVersion", args.stack)
+    )
+    set_stack_setting("originSecretVersion", str(version), args.stack)
+    stack_file = f"Pulumi.{args.stack}.yaml" if args.stack else "the stack file"
+    data = {"stack": args.stack, "deployedVersion": int(deployed), "newVersion": version}
+    text = (
+        f"originSecretVersion {deployed} -> {version} in {stack_file}. Commit it and deploy (the deploy "
+        f"workflow, or pulumi up{f' --stack {args.stack}' if args.stack else ''}): CloudFront then sends key "
+        f"{version}, which the API accepts already, and the API keeps accepting key {deployed} while the "
+        "change spreads. Run this again after that deploy has finished for another step (two after a leak)."
+    )
+    _emit(args, data, text)
+
+
 def _ci_roles(args: argparse.Namespace) -> None:
     from ops import ci_roles
 
@@ -518,6 +548,7 @@ COMMANDS = {
     "smoke": _smoke,
     "rotate-link-key": _rotate_link_key,
     "rotate-customer-key": _rotate_customer_key,
+    "rotate-origin-secret": _rotate_origin_secret,
     "ci-roles": _ci_roles,
     "operators": _operators,
 }

@@ -1,5 +1,5 @@
 """`python -m ops rotate-link-key` and `rotate-customer-key`: a new signing key, without breaking what the
-previous one signed.
+previous one signed. `rotate-origin-secret`: the next step of the origin secret (`originSecretVersion`).
 
 The keyring (`handlers/models/keyring.py`) gets a new key that starts signing once every function has
 re-read the parameter (their cache age), and the key it replaces keeps verifying for the longest life of
@@ -78,3 +78,23 @@ def rotate_keyring(ssm: Any, parameter: str, *, now: int, grace_seconds: int, ac
         previous_until=active_from + grace_seconds,
         keys=len(rotated.keys),
     )
+
+
+def next_origin_secret_version(*, deployed: Any, configured: str | None) -> int:
+    """The `originSecretVersion` one step above what the stack runs (its output), once the stack file agrees
+    with it: a second step before the first is deployed would make CloudFront send a key the functions may
+    not have read yet (components/secrets.py)."""
+    if deployed is None:
+        raise OpsError(
+            "the stack outputs have no originSecretVersion: deploy the stack once with this program first"
+        )
+    try:
+        running, written = int(deployed), int(configured or 1)
+    except ValueError as exc:
+        raise OpsError(f"originSecretVersion is not a number: {exc}") from exc
+    if written != running:
+        raise OpsError(
+            f"the stack file already says originSecretVersion {written}, the stack runs {running}: deploy it "
+            "(pulumi up) and let it finish before the next step"
+        )
+    return running + 1

@@ -128,3 +128,31 @@ def _pulumi_outputs(stack: str | None) -> dict[str, Any]:
     if result.returncode != 0:
         raise OpsError(f"pulumi stack output failed: {result.stderr.strip()}")
     return dict(json.loads(result.stdout))
+
+
+def run_pulumi(arguments: list[str], stack: str | None) -> subprocess.CompletedProcess[str]:
+    """`pulumi <arguments> [--stack S]` in the project directory (the current one), its output captured."""
+    pulumi = shutil.which("pulumi")
+    if pulumi is None:
+        raise OpsError("the Pulumi CLI is not installed: this command changes the stack's settings with it")
+    command = [pulumi, *arguments, *(["--stack", stack] if stack else [])]
+    return subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
+
+
+def stack_setting(name: str, stack: str | None) -> str | None:
+    """The stack file's value of `<project>:name` (`pulumi config --json`), or None when it is not set."""
+    result = run_pulumi(["config", "--json"], stack)
+    if result.returncode != 0:
+        raise OpsError(f"pulumi config failed: {result.stderr.strip()}")
+    settings = json.loads(result.stdout or "{}")
+    for key, entry in settings.items():
+        if key.endswith(f":{name}") and not key.startswith("aws:"):
+            return None if entry.get("value") is None else str(entry["value"])
+    return None
+
+
+def set_stack_setting(name: str, value: str, stack: str | None) -> None:
+    """Write `<project>:name` into the stack file (`Pulumi.<stack>.yaml`), as plain text."""
+    result = run_pulumi(["config", "set", name, value], stack)
+    if result.returncode != 0:
+        raise OpsError(f"pulumi config set {name} failed: {result.stderr.strip()}")

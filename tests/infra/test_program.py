@@ -109,6 +109,7 @@ def test_program_exports_what_operators_need(program: dict[str, Any]) -> None:
         "linkKeyParameter",
         "partnerWaitSeconds",
         "customerKeyParameter",
+        "originSecretVersion",
     ):
         assert exports[name], f"export {name} is empty"
     assert set(FUNCTION_KEYS) <= set(exports["logGroupNames"])
