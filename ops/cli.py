@@ -468,11 +468,11 @@ def _rotate_origin_secret(args: argparse.Namespace) -> None:
     )
     set_stack_setting("originSecretVersion", str(version), args.stack)
     stack_file = f"Pulumi.{args.stack}.yaml" if args.stack else "the stack file"
-    data = {"stack": args.stack, "deployedVersion": int(deployed), "newVersion": version}
+    data = {"stack": args.stack, "deployedVersion": version - 1, "newVersion": version}
     text = (
-        f"originSecretVersion {deployed} -> {version} in {stack_file}. Commit it and deploy (the deploy "
+        f"originSecretVersion {version - 1} -> {version} in {stack_file}. Commit it and deploy (the deploy "
         f"workflow, or pulumi up{f' --stack {args.stack}' if args.stack else ''}): CloudFront then sends key "
-        f"{version}, which the API accepts already, and the API keeps accepting key {deployed} while the "
+        f"{version}, which the API accepts already, and the API keeps accepting key {version - 1} while the "
         "change spreads. Run this again after that deploy has finished for another step (two after a leak)."
     )
     _emit(args, data, text)
