@@ -58,6 +58,9 @@ DATA_READS: Final[dict[str, str]] = {
     "states:GetExecutionHistory": "workflow events with their data",
     "cloudfront:GetDistribution": "origin custom headers (the origin secret)",
     "cloudfront:GetDistributionConfig": "origin custom headers (the origin secret)",
+    "cognito-idp:ListUsers": "the console's operators (email addresses)",
+    "cognito-idp:ListUsersInGroup": "the console's operators (email addresses)",
+    "cognito-idp:AdminGetUser": "an operator's attributes (email address)",
 }
 
 
