@@ -65,11 +65,13 @@ _TIME = re.compile(
 _CONFIRMED = re.compile(
     r"확정(?:되었|됐|했|하였|입니다|되셨)|승인(?:되었|됐|했)|완료(?:되었|됐)|변경(?:되었|됐)"
 )
-_REFUSED = re.compile(r"어렵|불가|할 수 없|거절|안 됩니다|안됩니다")
+_REFUSED = re.compile(r"어렵|어려|불가|수\s*없|거절|안\s*됩니다|안\s*된다")
 _PROPOSED = re.compile(r"제안")
-_NO_ANSWER = re.compile(r"답(?:을|변을|변)?\s*받지\s*못|응답(?:이|을)?\s*(?:없|받지\s*못)|연락이\s*없")
-_NOT_PROCESSED = re.compile(r"처리하지\s*못|처리할\s*수\s*없|문제가\s*(?:생|발생)|오류")
-_ACCEPTED = re.compile(r"수락|확정|조치|준비|확인")
+_NO_ANSWER = re.compile(
+    r"(?:답|답변|응답|회신|연락)(?:이|을|를)?\s*(?:받지\s*못|못\s*받|없|오지\s*않|주지\s*않)"
+)
+_NOT_PROCESSED = re.compile(r"처리(?:하지|되지)\s*(?:못|않)|처리할\s*수\s*없|문제가\s*(?:생|발생)|오류")
+_ACCEPTED = re.compile(r"수락|확정|조치|준비|확인|완료|반영")
 _CONTACT = re.compile(r"직접\s*연락")
 
 

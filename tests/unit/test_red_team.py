@@ -19,6 +19,8 @@ from handlers.models import notification_check as check
 from handlers.models.intents import Intent
 from handlers.models.messages import MessageFacts, notification_template
 from handlers.models.notification_prompt import MAX_QUERY_CHARS, build_prompt
+from handlers.models.outcome import Outcome
+from handlers.usecases import notify
 
 RN = "R-20261127-001"
 PROPOSED = datetime(2026, 12, 5, 6, 0, tzinfo=UTC)  # 12월 5일 (토) 오후 3:00
@@ -294,6 +296,45 @@ def test_the_check_refuses_what_an_obedient_model_writes(attack: Attack):
     assert draft.message == attack.output.strip(), "the scripted model obeyed the attack"
     assert check.problem(draft.message, facts) is not None, f"{attack.name}: {attack.output!r}"
     assert len(model.requests) == 1
+
+
+class OneRequest:
+    """The store as `notify.generate` uses it: one request, and the notification it saves."""
+
+    def __init__(self, attack: Attack) -> None:
+        self.item = {
+            "requestId": "req-1",
+            "intent": Intent.CHANGE_RESERVATION.value,
+            "reservationNumber": RN,
+            "partnerName": "한강 게스트하우스",
+            "query": attack.query,
+        }
+        self.saved: list[dict[str, Any]] = []
+
+    def get_request(self, request_id: str) -> dict[str, Any]:
+        return self.item
+
+    def save_notification(self, request_id: str, notification: dict[str, Any]) -> None:
+        self.saved.append(notification)
+
+
+@pytest.mark.parametrize("attack", CORPUS, ids=lambda attack: attack.name)
+def test_the_customer_gets_the_template_and_the_refusal_is_logged(
+    attack: Attack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = OneRequest(attack)
+    outcome = Outcome(
+        response=attack.outcome,
+        alternativeTime=PROPOSED if attack.outcome == "alternative" else None,
+        note=attack.partner_note,
+    )
+    writer = BedrockNotifier(ObedientModel(attack), "model", Guardrail("gr0redteam01", "1"))
+    result = notify.generate("req-1", outcome, store=store, writer=writer, support_phone="1588-0000")  # type: ignore[arg-type]
+
+    assert result["source"] == "template"
+    assert [saved["message"] for saved in store.saved] == [result["message"]]
+    assert attack.output not in result["message"]
+    assert "model message refused by the check" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("outcome", ["accept", "reject", "alternative", "timeout", "failed"])
