@@ -9,7 +9,7 @@ from handlers.adapters.workflow import Workflow
 from handlers.clients import client
 from handlers.models.errors import TokenInvalidError
 from handlers.models.messages import RESPONSE_ACCEPTED
-from handlers.models.partner import RespondAccepted, RespondRequest
+from handlers.models.partner import RespondAccepted
 from handlers.observability import instrumented
 from handlers.resolver import APIGatewayHttpResolver, Response
 from handlers.settings import get_settings
@@ -35,6 +35,9 @@ def _app() -> APIGatewayHttpResolver:
 
     @app.post("/respond")
     def answer() -> Response:
+        # Imported here: opening the link, the usual cold start, parses no body and needs no pydantic.
+        from handlers.models.respond import RespondRequest
+
         body = api.parse_body(app, RespondRequest)
         settings = get_settings()
         respond(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -21,10 +21,12 @@ from handlers.models.errors import (
     WaitEndedError,
 )
 from handlers.models.messages import FIELD_MESSAGES
-from handlers.models.outcome import Outcome
-from handlers.models.partner import MAX_ALTERNATIVE_AHEAD_SECONDS, ConfirmView, RespondRequest
+from handlers.models.partner import MAX_ALTERNATIVE_AHEAD_SECONDS, ConfirmView
 from handlers.observability import MetricUnit, append_keys, count, logger, measure, set_correlation_id
 from handlers.store.table import Item, Store, link_deadline_ms
+
+if TYPE_CHECKING:
+    from handlers.models.respond import RespondRequest
 
 ANSWER_METRICS = {
     PartnerAnswer.ACCEPT: "PartnerAccepted",
@@ -103,6 +105,8 @@ def respond(
     proposed = body.answer_time()
     if proposed is not None and not now < proposed.timestamp() <= now + MAX_ALTERNATIVE_AHEAD_SECONDS:
         raise InvalidInputError("alternativeTime", FIELD_MESSAGES["alternativeTime"])
+    from handlers.models.outcome import Outcome  # pydantic: only an answer needs it, not opening a link
+
     outcome = Outcome(response=body.response.value, alternativeTime=proposed, note=body.note)
     answer = outcome.to_payload()
     store.claim_answer(digest, str(item["requestId"]), answer, now, answer)

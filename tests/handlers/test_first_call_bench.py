@@ -43,5 +43,7 @@ def test_each_baseline_makes_the_same_aws_calls_as_its_function():
         "dynamodb.PutItem",
         "sns.Publish",
     )
-    # The status poll parses no body: its whole first call, import and answer, stays without pydantic.
-    assert {r.function: r.pydantic for r in results}["status"] is False
+    # The status poll and the partner opening a link parse no body: their whole first call, import and
+    # answer, stays without pydantic.
+    loaded = {r.function: r.pydantic for r in results}
+    assert (loaded["status"], loaded["partner_response"]) == (False, False)
