@@ -240,7 +240,10 @@
         FriendlyDeviceName: "operator console",
       });
     } catch (error) {
-      if (error.code === "NotAuthorizedException") throw new SignInError("SESSION_EXPIRED");
+      if (error.code === "NotAuthorizedException" || error.code === "ResourceNotFoundException") {
+        pending = null;
+        throw new SignInError("SESSION_EXPIRED");
+      }
       throw error;
     }
     step.session = verified.Session || step.session;

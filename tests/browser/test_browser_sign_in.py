@@ -149,3 +149,31 @@ def test_an_operator_with_a_totp_app_answers_its_code(pages: Pages, system: str)
     assert _stored(page) is None
     assert page.evaluate("PartnerConfirmAuth.answerMfa('123 456')") == {"state": "signedIn"}
     assert page.evaluate("PartnerConfirmAuth.currentUser().username") == username
+
+
+def test_a_first_sign_in_where_totp_is_required_sets_up_the_app(pages: Pages, system: str) -> None:
+    client, pool, _ = _cognito(system)
+    username = "first-totp@example.com"
+    client.admin_create_user(
+        UserPoolId=pool, Username=username, TemporaryPassword="Temporary-pass-2", MessageAction="SUPPRESS"
+    )
+    client.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName="operators")
+    # As on a stack with consoleMfa: on (the demo operator, without an app, is not asked while it lasts).
+    client.set_user_pool_mfa_config(
+        UserPoolId=pool, SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration="ON"
+    )
+    try:
+        page = _auth_page(pages, system)
+        assert _sign_in(page, username, "Temporary-pass-2") == {"state": "newPassword"}
+
+        setup = page.evaluate("PartnerConfirmAuth.setNewPassword('Chosen-password-2')")
+
+        assert setup["state"] == "mfaSetup"
+        assert setup["secret"]
+        assert setup["otpauthUri"].startswith("otpauth://totp/")
+        assert f"secret={setup['secret']}" in setup["otpauthUri"]
+        assert _stored(page) is None
+        assert page.evaluate("PartnerConfirmAuth.setUpMfa('654321')") == {"state": "signedIn"}
+        assert page.evaluate("PartnerConfirmAuth.currentUser().username") == username
+    finally:
+        client.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OFF")
