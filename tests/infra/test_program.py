@@ -115,6 +115,34 @@ def test_program_exports_what_operators_need(program: dict[str, Any]) -> None:
     assert set(FUNCTION_KEYS) <= set(exports["logGroupNames"])
 
 
+def test_a_bedrock_stack_guards_its_notifications_and_watches_the_template_share(
+    program: dict[str, Any],
+) -> None:
+    (guardrail,) = of_type(program, "aws:bedrock/guardrail:Guardrail")
+    (version,) = of_type(program, "aws:bedrock/guardrailVersion:GuardrailVersion")
+    (function,) = [
+        f
+        for f in of_type(program, "aws:lambda/function:Function")
+        if f["inputs"]["handler"] == handler_path("notification")
+    ]
+    variables = function["inputs"]["environment"]["variables"]
+    alarms = {alarm["name"] for alarm in of_type(program, "aws:cloudwatch/metricAlarm:MetricAlarm")}
+
+    assert variables["NOTIFIER"] == "bedrock"
+    assert variables["BEDROCK_MODEL_ID"] == "apac.anthropic.claude-haiku-4-5-20251001-v1:0"
+    assert version["inputs"]["guardrailArn"] == guardrail["outputs"]["guardrailArn"]
+    assert variables["GUARDRAIL_ID"] == guardrail["outputs"]["guardrailId"]
+    assert variables["GUARDRAIL_VERSION"] == version["outputs"]["version"]
+    assert "monitoring-template-share" in alarms
+    granted = [
+        (name, statement["Resource"])
+        for name, statement in statements(program)
+        if "bedrock:ApplyGuardrail" in statement["Action"]
+    ]
+    assert [name for name, _ in granted] == ["workflow-notification-policy"]
+    assert granted[0][1][0] == guardrail["outputs"]["guardrailArn"]
+
+
 def test_program_builds_the_components_their_monitoring_and_secrets(program: dict[str, Any]) -> None:
     types = {r["type"] for r in program["resources"] if r["type"].startswith("partnerconfirm:")}
 
