@@ -28,8 +28,11 @@ lint: venv
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
 
+# Workers: most of the suite's time is spent waiting on local runtimes, so three share two cores well.
+TEST_WORKERS ?= 3
+
 test: venv tools lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The quick loop while editing: no browser, no end-to-end runtime.
 test-fast: venv

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,9 @@ from local.logformat import FORMATS, PrettyLines
 from local.outbox import display_phone
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-DEPLOY_TIMEOUT_SECONDS = 60
+# A deployment that creates no resource for this long is stuck (outputs waiting on each other), however
+# busy the machine: a slow one still makes progress.
+DEPLOY_STALL_SECONDS = 45
 STOP_DEADLINE_SECONDS = 5.0
 
 
@@ -170,9 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         from local.lambdas import LambdaRunner
 
         _say(f"deploying the Pulumi program (stack '{args.stack}') onto the emulator…")
-        watchdog = threading.Timer(DEPLOY_TIMEOUT_SECONDS, _deployment_stuck)
-        watchdog.daemon = True
-        watchdog.start()
+        watchdog = _StallWatch(DEPLOY_STALL_SECONDS, _deployment_stuck)
         overrides = {"aws:region": REGION, "smsMode": "sns"}
         if wait:
             overrides["partnerWaitSeconds"] = wait
@@ -190,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             base_url=base_url,
             config_overrides=overrides,
             progress=lambda line: _say(f"  {line}"),
+            heartbeat=watchdog.beat,
         )
         watchdog.cancel()
         create_demo_users(deployment.outputs)
@@ -307,10 +309,33 @@ def _free_port_near(port: int) -> int:
         return int(probe.getsockname()[1])
 
 
+class _StallWatch:
+    """Calls `stuck` once `seconds` pass without a `beat`, until cancelled."""
+
+    def __init__(self, seconds: float, stuck: Callable[[], None]) -> None:
+        self._seconds = seconds
+        self._last = time.monotonic()
+        self._done = threading.Event()
+        self._stuck = stuck
+        threading.Thread(target=self._watch, name="deploy-watchdog", daemon=True).start()
+
+    def beat(self) -> None:
+        self._last = time.monotonic()
+
+    def cancel(self) -> None:
+        self._done.set()
+
+    def _watch(self) -> None:
+        while not self._done.wait(min(1.0, self._seconds / 2)):
+            if time.monotonic() - self._last > self._seconds:
+                self._stuck()
+                return
+
+
 def _deployment_stuck() -> None:
     # Outputs that wait on each other never resolve, under `pulumi up` as here: fail instead of hanging.
     _say(
-        f"deployment failed: the program had not finished after {DEPLOY_TIMEOUT_SECONDS} s. Resources are "
+        f"deployment failed: no resource was created for {DEPLOY_STALL_SECONDS} s. Resources are "
         "probably waiting on each other (an output that depends on itself through other resources)."
     )
     os._exit(1)

@@ -202,10 +202,18 @@ def _asset_bytes(asset: Any) -> bytes:
 class LocalCloud(pulumi.runtime.Mocks):
     """A Pulumi mock monitor that materialises resources on the emulator at `endpoint`."""
 
-    def __init__(self, deployment: Deployment, endpoint: str, *, progress: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        deployment: Deployment,
+        endpoint: str,
+        *,
+        progress: Callable[[str], None],
+        heartbeat: Callable[[], None] = lambda: None,
+    ) -> None:
         self.deployment = deployment
         self._endpoint = endpoint
         self._progress = progress
+        self._heartbeat = heartbeat  # told of every resource made: a deployment that stalls is stuck
         self._lock = threading.Lock()  # the SDK registers resources from executor threads
         self._session = boto3.session.Session(region_name=REGION)  # the emulator's credentials from the env
         self._clients: dict[tuple[str, str], Any] = {}
@@ -265,6 +273,8 @@ class LocalCloud(pulumi.runtime.Mocks):
                 raise
             except Exception as exc:
                 raise DeploymentError(f"{args.typ} '{args.name}': {exc}") from exc
+            finally:
+                self._heartbeat()
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         invoked = args.token
@@ -843,14 +853,16 @@ def deploy(
     base_url: str,
     config_overrides: Mapping[str, str],
     progress: Callable[[str], None],
+    heartbeat: Callable[[], None] = lambda: None,
 ) -> Deployment:
-    """Evaluate the program in `project_dir` and materialise it on the emulator behind `base_url`."""
+    """Evaluate the program in `project_dir` and materialise it on the emulator behind `base_url`;
+    `heartbeat` is called after each resource."""
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
     project, config = stack_config(project_dir, stack, config_overrides)
     deployment = Deployment(base_url=base_url)
-    cloud = LocalCloud(deployment, base_url, progress=progress)
+    cloud = LocalCloud(deployment, base_url, progress=progress, heartbeat=heartbeat)
     pulumi.runtime.set_all_config(config)
     pulumi.runtime.set_mocks(cloud, project=project, stack=stack, preview=False)
 

@@ -48,3 +48,12 @@ def fast_store_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     from handlers.store import retry
 
     monkeypatch.setattr(retry, "BUDGET_SECONDS", 0.3)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test` runs `--dist loadgroup`), a module's tests stay on one worker, so a
+    module-scoped local runtime starts once; every browser test shares one worker, its browser and its
+    session-scoped runtimes."""
+    for item in items:
+        group = "browser" if item.get_closest_marker("browser") else item.nodeid.partition("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
