@@ -32,7 +32,7 @@ from local.outbox import display_phone
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # A deployment that creates no resource for this long is stuck (outputs waiting on each other), however
 # busy the machine: a slow one still makes progress.
-DEPLOY_STALL_SECONDS = 45
+DEPLOY_STALL_SECONDS = 90
 STOP_DEADLINE_SECONDS = 5.0
 
 
