@@ -10,7 +10,7 @@
   // The API's limits (handlers/models/chat.py); longer text is refused with its count, never cut.
   var LIMITS = { reservationNumber: 40, customerPhone: 32, message: 1000 };
   var COUNTED = { message: true }; // fields whose count is always on screen
-  var TERMINAL = { Responded: true, Timeout: true, Failed: true };
+  var TERMINAL = { Responded: true, Timeout: true, Failed: true, Closed: true };
   // Fast while a person is likely watching the first minutes, gentler afterwards; the partner wait is a
   // few minutes, so this is a few hundred small GETs per request in the worst case.
   var FAST_POLL_MS = 2000;
@@ -296,6 +296,10 @@
       var reason = data.failureReason || steps.failed;
       setStep("step-outcome", "failed", at("Failed"), reason, steps.failedLabel);
       summary = steps.failed + " " + reason;
+    } else if (status === "Closed") {
+      // An operator ended the request; their note reaches the customer as the notification.
+      setStep("step-outcome", "done", at("Closed"), steps.closed, steps.closedLabel);
+      summary = steps.closed;
     } else if (events.Opened) {
       setStep("step-outcome", "current", null, steps.waitingAnswer, steps.answerLabel);
     } else if (data.partnerDeadline) {

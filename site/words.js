@@ -146,6 +146,8 @@
         timeout: "정해진 시간 안에 업체의 답변이 없었습니다.",
         failedLabel: "실패",
         failed: "요청을 처리하지 못했습니다.",
+        closedLabel: "고객센터 안내",
+        closed: "고객센터에서 문의를 마무리했습니다. 아래 안내 메시지를 확인해 주세요.",
       },
       answerLabel: function (label) {
         return "응답: " + label;

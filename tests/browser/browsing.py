@@ -75,12 +75,14 @@ class Pages:
         self._watch = watch
         self._contexts: list[BrowserContext] = []
 
-    def open(self, url: str, *, height: int = WIDTHS[360]) -> Page:
-        """A 360 px phone; `height=640` for the smallest screen a partner opens a link on."""
+    def open(self, url: str, *, height: int = WIDTHS[360], width: int = 360) -> Page:
+        """A 360 px phone; `height=640` for the smallest screen a partner opens a link on; `width=1280`
+        for an operator's desktop."""
+        phone = width < 720
         context = self._browser.new_context(
-            viewport={"width": 360, "height": height},
-            is_mobile=True,
-            has_touch=True,
+            viewport={"width": width, "height": height},
+            is_mobile=phone,
+            has_touch=phone,
             locale="ko-KR",
             timezone_id="Asia/Seoul",
         )
@@ -142,17 +144,18 @@ def in_view(page: Page, selector: str) -> bool:
     )
 
 
-def capture(page: Page, name: str, *, full_page: bool = True) -> None:
+def capture(page: Page, name: str, *, full_page: bool = True, every_impact: bool = False) -> None:
     """Check one page state for serious accessibility problems and photograph it at both widths.
 
-    `full_page=False` photographs what the screen shows (for a bar held at the bottom of the screen)."""
+    `full_page=False` photographs what the screen shows (for a bar held at the bottom of the screen);
+    `every_impact=True` fails on any axe finding, minor and moderate ones too."""
     page.wait_for_load_state("networkidle")
     results = Axe().run(page)
     serious = [
         f"{violation['id']} ({violation['impact']}): {violation['help']} "
         f"at {[node['target'] for node in violation['nodes']]}"
         for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
+        if every_impact or violation["impact"] in ("serious", "critical")
     ]
     assert not serious, f"axe on state '{name}':\n" + "\n".join(serious)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

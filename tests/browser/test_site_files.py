@@ -12,12 +12,17 @@ import pytest
 from components.site import config_js
 
 SITE = Path(__file__).resolve().parents[2] / "site"
-PAGES = ("index.html", "confirm.html")  # the pages with a form and scripts
+PAGES = ("index.html", "confirm.html", "admin/index.html")  # the pages with a form and scripts
 ALL_PAGES = (*PAGES, "404.html")
 # What a phone parses, and what it downloads (CloudFront compresses HTML, CSS and JavaScript).
 # 72 KB since the customer page proves the phone by code before a question (verify.js, issue 10).
 BUDGET_BYTES = 72 * 1024
 BUDGET_COMPRESSED_BYTES = 24 * 1024
+# The operator console is a desktop tool behind sign-in (tables, a drawer, three actions, Cognito sign-in):
+# a budget of its own, still small enough for the phone an operator on call may open it on.
+CONSOLE = "admin/index.html"
+CONSOLE_BUDGET_BYTES = 140 * 1024
+CONSOLE_BUDGET_COMPRESSED_BYTES = 44 * 1024
 # config.js is generated at deploy time: one line with the API URL, the brand and the support phone.
 LONG_API_URL = "https://abcdefghij.execute-api.ap-northeast-2.amazonaws.com"
 CONFIG_JS_BYTES = len(config_js(LONG_API_URL, "예약확인센터", "1588-0000", "sms").encode())
@@ -76,8 +81,13 @@ def test_page_weighs_under_64_kb_and_downloads_under_24_kb_in_total(name: str) -
     files = {SITE / name} | {SITE / ref.lstrip("/") for ref in page.references if ref != "/config.js"}
     total = sum(path.stat().st_size for path in files) + CONFIG_JS_BYTES
     compressed = sum(len(gzip.compress(path.read_bytes())) for path in files) + CONFIG_JS_BYTES
-    assert total < BUDGET_BYTES, f"{name}: {total} bytes"
-    assert compressed < BUDGET_COMPRESSED_BYTES, f"{name}: {compressed} bytes compressed"
+    budget, budget_compressed = (
+        (CONSOLE_BUDGET_BYTES, CONSOLE_BUDGET_COMPRESSED_BYTES)
+        if name == CONSOLE
+        else (BUDGET_BYTES, BUDGET_COMPRESSED_BYTES)
+    )
+    assert total < budget, f"{name}: {total} bytes"
+    assert compressed < budget_compressed, f"{name}: {compressed} bytes compressed"
 
 
 @pytest.mark.parametrize("name", ALL_PAGES)
@@ -91,15 +101,15 @@ def test_page_has_no_inline_code(name: str) -> None:
 def test_page_references_only_its_own_site(name: str) -> None:
     page = parse(name)
     # Root-relative: the partner page is served at /r/{token}, where relative paths would break.
-    assert [ref for ref in page.references if not re.fullmatch(r"/[\w.-]+", ref)] == []
+    assert [ref for ref in page.references if not re.fullmatch(r"(/[\w.-]+)+", ref)] == []
     assert all((SITE / ref.lstrip("/")).is_file() for ref in page.references if ref != "/config.js")
     # And the support number (404.html: filled in at deploy, components/site.py::static_page).
-    local = r"/|#[\w-]+|tel:(\+?\d+|\{\{supportTel\}\})"
+    local = r"/|/admin/|#[\w-]+|tel:(\+?\d+|\{\{supportTel\}\})"
     assert [link for link in page.links if not re.fullmatch(local, link)] == []
 
 
 def test_styles_and_scripts_load_nothing_from_elsewhere() -> None:
-    for path in [*SITE.glob("*.css"), *SITE.glob("*.js")]:
+    for path in [*SITE.rglob("*.css"), *SITE.rglob("*.js")]:
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"https?://|@import|url\(", text), path.name
 

@@ -114,6 +114,18 @@ def test_a_partner_link_serves_the_partner_page_without_referrer(client: LocalCl
     assert "partner.js" in page.text
 
 
+def test_the_console_address_serves_its_page_and_its_files_stay_themselves(client: LocalClient) -> None:
+    page = client.http.get(f"{client.base_url}/admin/", timeout=30)
+    script = client.http.get(f"{client.base_url}/admin/admin.js", timeout=30)
+
+    assert page.status_code == 200
+    assert '<script src="/admin/admin.js" defer></script>' in page.text
+    assert page.headers["Cache-Control"] == "no-store"
+    assert script.status_code == 200
+    assert script.headers["Content-Type"].startswith("text/javascript")
+    assert "PartnerConfirmAuth" in script.text
+
+
 def test_a_mistyped_site_address_gets_the_korean_404_page(client: LocalClient) -> None:
     page = client.http.get(f"{client.base_url}/no/such-page.html", timeout=30)
 
