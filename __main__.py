@@ -168,13 +168,28 @@ console = OperatorConsole(
         region=settings.region,
         mfa=settings.console_mfa == "on",
         deletion_protection=settings.deletion_protection,
+        defaults=defaults,
+        table_name=table.table_name,
+        table_arn=table.table_arn,
+        table_indexes=table.index_names,
+        state_machine_arn=workflow.state_machine_arn,
+        link_key_parameter=secrets.parameter_names["link"],
+        link_key_parameter_arn=secrets.parameter_arns["link"],
+        link_base_url=site.partner_link_base,
+        origin_key_parameter=secrets.parameter_names["origin"],
+        origin_key_parameter_arn=secrets.parameter_arns["origin"],
+        secrets_key_arn=secrets.key_arn,
+        sms_mode=settings.sms_mode,
+        sms_region=settings.sms_region,
+        sms_daily_budget_parts=settings.sms_daily_budget_parts,
+        brand_name=settings.brand_name,
     ),
 )
 resolve_console_config(console.page_config)
 monitoring = Monitoring(
     "monitoring",
     MonitoringArgs(
-        function_names={**workflow.function_names, **api.function_names},
+        function_names={**workflow.function_names, **api.function_names, **console.function_names},
         state_machine_arn=workflow.state_machine_arn,
         api_id=api.api_id,
         api_stage=api.stage_name,
@@ -194,7 +209,7 @@ pulumi.export("tableName", table.table_name)
 pulumi.export("stateMachineArn", workflow.state_machine_arn)
 pulumi.export("botId", bot.bot_id)
 pulumi.export("botAliasId", bot.bot_alias_id)
-pulumi.export("logGroupNames", {**workflow.log_group_names, **api.log_group_names})
+pulumi.export("logGroupNames", {**workflow.log_group_names, **api.log_group_names, **console.log_group_names})
 pulumi.export("siteBucketName", site.bucket_name)
 pulumi.export("distributionId", site.distribution_id)
 if site.web_acl_arn is not None:

@@ -10,13 +10,15 @@ pool's, for this client, unexpired and untampered; the functions check the group
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import pulumi
 import pulumi_aws as aws
 
-from components.api import cognito_issuer, declare_routes, jwt_authorizer
-from components.functions import DeployedFunction
+from components import iam
+from components.api import cognito_issuer, declare_routes, jwt_authorizer, origin_secret_statements
+from components.functions import DeployedFunction, FunctionDefaults, deploy_function, secret_statements
+from handlers.settings import ENV, SmsMode
 
 OPERATORS_GROUP: Final = "operators"
 # The page's flow on AWS and on the local runtime alike (moto's SRP flow never checks the password, so
@@ -33,9 +35,17 @@ INVITE_MESSAGE: Final = (
     "처음 로그인할 때 새 비밀번호를 정합니다."
 )
 
-# Route key -> function key of the console's API (docs/contracts.md, "Operator console"): filled by the
-# admin functions below. Every key here is under /admin and gets the JWT authorizer.
-ADMIN_ROUTES: Final[dict[str, str]] = {}
+# Route key -> function key of the console's API (docs/contracts.md, "Operator console API"): one `admin`
+# function serves them all. Every key here is under /admin and gets the JWT authorizer.
+ADMIN_ROUTES: Final[dict[str, str]] = {
+    "GET /admin/requests": "admin",
+    "GET /admin/requests/{requestId}": "admin",
+    "GET /admin/partners": "admin",
+    "POST /admin/requests/{requestId}/resend-link": "admin",
+    "POST /admin/requests/{requestId}/answer": "admin",
+    "POST /admin/requests/{requestId}/close": "admin",
+    "POST /admin/requests/{requestId}/reveal": "admin",
+}
 
 
 def cognito_endpoint(region: str) -> str:
@@ -55,6 +65,37 @@ class OperatorConsoleArgs:
     """Every operator signs in with a TOTP code as well (stack setting `consoleMfa: on`)."""
     deletion_protection: bool = False
     """Refuse to delete the pool (and with it every operator)."""
+    # -- what the admin function needs (capi) --
+    defaults: FunctionDefaults
+    """Code, layer and logging shared by every function."""
+    table_name: pulumi.Input[str]
+    """The single table."""
+    table_arn: pulumi.Input[str]
+    """Its ARN, for the function's policy."""
+    table_indexes: tuple[str, ...]
+    """Index names the table has."""
+    state_machine_arn: pulumi.Input[str]
+    """The workflow whose executions a close stops."""
+    link_key_parameter: pulumi.Input[str]
+    """Name of the SecureString keyring that signs partner links (a resent link is signed with it)."""
+    link_key_parameter_arn: pulumi.Input[str]
+    """Its ARN."""
+    link_base_url: pulumi.Input[str]
+    """`https://<site domain>/r/`: the partner link's base."""
+    origin_key_parameter: pulumi.Input[str]
+    """SSM parameter of the secret CloudFront sends in the origin header."""
+    origin_key_parameter_arn: pulumi.Input[str]
+    """Its ARN."""
+    secrets_key_arn: pulumi.Input[str]
+    """The stack's KMS key that encrypts both parameters."""
+    brand_name: str
+    """The partner SMS starts with it."""
+    sms_mode: SmsMode = SmsMode.SNS
+    """How a resent link is texted (as the workflow's)."""
+    sms_region: str = "ap-northeast-1"
+    """SNS SMS is not offered in Seoul: the region that sends."""
+    sms_daily_budget_parts: int = 45
+    """SMS parts the stack may send per UTC day: a resent link books its parts too."""
 
 
 class OperatorConsole(pulumi.ComponentResource):
@@ -68,6 +109,8 @@ class OperatorConsole(pulumi.ComponentResource):
     page_config: pulumi.Output[dict[str, str]]
     """What the console page needs to sign in (`config.js`, `console`)."""
     functions: dict[str, DeployedFunction]
+    function_names: dict[str, pulumi.Output[str]]
+    log_group_names: dict[str, pulumi.Output[str]]
 
     def __init__(
         self, name: str, args: OperatorConsoleArgs, opts: pulumi.ResourceOptions | None = None
@@ -128,7 +171,7 @@ class OperatorConsole(pulumi.ComponentResource):
         authorizer = jwt_authorizer(name, api_id=args.api_id, issuer=issuer, audience=client.id, opts=child)
 
         # -- the console's functions and routes (capi) -----------------------------------------------
-        self.functions = {}
+        self.functions = {"admin": _admin_function(name, args, parent=self)}
         declare_routes(
             name,
             api_id=args.api_id,
@@ -138,6 +181,8 @@ class OperatorConsole(pulumi.ComponentResource):
             opts=child,
         )
 
+        self.function_names = {key: f.name for key, f in self.functions.items()}
+        self.log_group_names = {key: f.log_group.name for key, f in self.functions.items()}
         self.user_pool_id = pool.id
         self.user_pool_arn = pool.arn
         self.client_id = client.id
@@ -158,3 +203,41 @@ class OperatorConsole(pulumi.ComponentResource):
                 "issuer": self.issuer,
             }
         )
+
+
+def _admin_function(name: str, args: OperatorConsoleArgs, *, parent: pulumi.Resource) -> DeployedFunction:
+    """The console's API (`handlers/admin.py`) and its least-privilege role: the table as
+    `iam.TABLE_ACCESS["admin"]` says, the task callback (an operator's answer completes the partner's wait),
+    StopExecution on this workflow's executions only (a close), the link and origin keyrings, and SMS."""
+    statements: list[pulumi.Input[dict[str, Any]]] = [
+        pulumi.Output.from_input(args.table_arn).apply(
+            lambda arn: iam.table_statement(arn, "admin", args.table_indexes)
+        ),
+        iam.wildcard_statement(iam.TASK_CALLBACKS, sid="AnswerWorkflow"),
+        pulumi.Output.from_input(args.state_machine_arn).apply(
+            lambda arn: iam.statement(["states:StopExecution"], [iam.execution_arns(arn)], sid="StopWorkflow")
+        ),
+        *secret_statements(args.link_key_parameter_arn, args.secrets_key_arn),
+        *origin_secret_statements(args.origin_key_parameter_arn, args.secrets_key_arn),
+    ]
+    if args.sms_mode is SmsMode.SNS:
+        statements.append(iam.wildcard_statement(["sns:Publish"], sid="TextPartners"))
+    return deploy_function(
+        name,
+        "admin",
+        defaults=args.defaults,
+        description="The operator console's API: the queue, a request's story, partners, actions",
+        environment={
+            ENV["table_name"]: args.table_name,
+            ENV["state_machine_arn"]: args.state_machine_arn,
+            ENV["link_key_parameter"]: args.link_key_parameter,
+            ENV["link_base_url"]: args.link_base_url,
+            ENV["origin_key_parameter"]: args.origin_key_parameter,
+            ENV["sms_mode"]: args.sms_mode.value,
+            ENV["sms_region"]: args.sms_region,
+            ENV["sms_daily_budget_parts"]: str(args.sms_daily_budget_parts),
+            ENV["brand_name"]: args.brand_name,
+        },
+        statements=pulumi.Output.all(*statements),
+        parent=parent,
+    )

@@ -29,6 +29,7 @@ FUNCTION_KEYS: Final = (
     "notification",
     "sweeper",
     "verify",
+    "admin",
 )
 
 # Retries for asynchronous invokes, from the seed's retry policy. `orchestrator` is invoked asynchronously
@@ -45,6 +46,7 @@ ASYNC_RETRIES: Final[dict[str, int]] = {
     "notification": 0,  # falls back to the built-in template instead
     "sweeper": 0,  # the next scheduled sweep is the retry
     "verify": 0,  # a customer waits for the answer; a retried code text would cost twice
+    "admin": 0,  # an operator waits for the answer and sees the error
 }
 
 RUNTIME: Final = "python3.13"

@@ -67,6 +67,9 @@ TABLE_ACCESS: Final[dict[str, TableAccess]] = {
     # Finds open requests by status and age (GSI2), then ends them like the workflow's handlers do.
     "sweeper": TableAccess((GET, QUERY, PUT, UPDATE), indexes=("GSI2",)),
     "verify": TableAccess((GET, QUERY, PUT, UPDATE, DELETE), indexes=("GSI1",)),
+    # The operator console (issue 13): the queue and the partners' record on GSI2, a request's partition
+    # and the rows' link tokens (batch), the actions' transactions; a resent link deletes the old token.
+    "admin": TableAccess((GET, BATCH_GET, QUERY, PUT, UPDATE, DELETE), indexes=("GSI2",)),
 }
 XRAY: Final = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 STATE_MACHINE_XRAY: Final = (*XRAY, "xray:GetSamplingRules", "xray:GetSamplingTargets")
@@ -171,6 +174,11 @@ def state_machine_policy(function_arns: Sequence[str], table_arn: str) -> Docume
             wildcard_statement(STATE_MACHINE_XRAY, sid="Tracing"),
         ]
     )
+
+
+def execution_arns(state_machine_arn: str) -> str:
+    """Every execution of one state machine: `...:stateMachine:<name>` -> `...:execution:<name>:*`."""
+    return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + ":*"
 
 
 def bot_alias_arn(bot_arn: str, alias_id: str) -> str:

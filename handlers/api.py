@@ -57,6 +57,12 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.SignInRequiredError: (401, "UNAUTHORIZED"),
     errors.NotOperatorError: (403, "FORBIDDEN"),
 }
+# Operator actions the request's state does not allow: 409 with the status found.
+STATE_CONFLICTS: dict[type[errors.StateConflictError], str] = {
+    errors.NotWaitingError: "NOT_WAITING",
+    errors.AlreadyEndedError: "ALREADY_ENDED",
+    errors.NoPhoneError: "NO_PHONE",
+}
 _THROTTLING = frozenset(
     {
         "ThrottlingException",
@@ -234,6 +240,9 @@ def build() -> APIGatewayHttpResolver:
         logger().info("request refused", extra={"error": "REQUEST_OPEN"})
         return error_response(409, "REQUEST_OPEN", extra={"requestId": exc.request_id})
 
+    for conflict, conflict_code in STATE_CONFLICTS.items():
+        app.exception_handler(conflict)(_conflict_handler(conflict_code))
+
     @app.not_found
     def _no_route(exc: NotFoundError) -> Response:
         return error_response(404, "NOT_FOUND")
@@ -280,6 +289,14 @@ def _domain_handler(status: int, code: str) -> Any:
     def handle(exc: errors.DomainError) -> Response:
         logger().info("request refused", extra={"error": code})
         return error_response(status, code)
+
+    return handle
+
+
+def _conflict_handler(code: str) -> Any:
+    def handle(exc: errors.StateConflictError) -> Response:
+        logger().info("action refused", extra={"error": code, "status": exc.status})
+        return error_response(409, code, extra={"status": exc.status})
 
     return handle
 

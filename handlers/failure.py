@@ -18,7 +18,7 @@ from handlers.models.messages import SMS_FAILED, WORKFLOW_FAILED
 from handlers.observability import instrumented, logger
 from handlers.settings import get_settings
 from handlers.timeout import EndWaitEvent
-from handlers.usecases.end_wait import end_wait
+from handlers.usecases.end_wait import end_wait, failure_record
 from handlers.usecases.orchestrate import fail_abandoned
 
 
@@ -66,8 +66,17 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 "errorType": (record.responsePayload or {}).get("errorType"),
             },
         )
+        response = record.responsePayload or {}
         return fail_abandoned(
-            record.requestPayload.requestId, store=store, support_phone=get_settings().support_phone
+            record.requestPayload.requestId,
+            store=store,
+            support_phone=get_settings().support_phone,
+            failure=failure_record(
+                response.get("errorType") or f"Orchestrator{record.requestContext.condition}",
+                response.get("errorMessage"),
+            ),
         )
     task = EndWaitEvent.model_validate(event)
-    return end_wait(task.requestId, Status.FAILED, store=store, failure_reason=_reason(task.error))
+    return end_wait(
+        task.requestId, Status.FAILED, store=store, failure_reason=_reason(task.error), error=task.error
+    )

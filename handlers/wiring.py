@@ -11,6 +11,7 @@ from handlers.clients import client, parameters
 from handlers.models.keyring import Keyring
 from handlers.observability import logger
 from handlers.settings import Settings, SmsMode
+from handlers.store.console import ConsoleStore
 from handlers.store.guards import Guards
 from handlers.store.table import Store
 
@@ -59,3 +60,10 @@ def origin_secrets(settings: Settings) -> tuple[bytes, ...]:
     keyring, base64, as CloudFront sends it."""
     keyring = Secrets(parameters(settings)).keyring(settings.require("origin_key_parameter"))
     return tuple(base64.b64encode(key) for key in keyring.verification_keys(int(clock.now())))
+
+
+def console_store(settings: Settings) -> ConsoleStore:
+    """The store with the operator console's queries and actions (issue 13)."""
+    return ConsoleStore(
+        client("dynamodb", settings), settings.require("table_name"), retention_days=settings.retention_days
+    )

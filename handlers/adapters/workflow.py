@@ -54,6 +54,19 @@ class Workflow:
                 if attempt == 2:
                     raise
 
+    def stop(self, state_machine_arn: str, request_id: str, error: str, cause: str) -> bool:
+        """`StopExecution` of the request's execution (an operator closed it). False when there is none
+        running (never started, or already ended: both leave nothing to stop)."""
+        try:
+            self._client.stop_execution(
+                executionArn=_execution_arn(state_machine_arn, request_id), error=error, cause=cause
+            )
+        except ClientError as exc:
+            if _code(exc) == "ExecutionDoesNotExist":
+                return False
+            raise
+        return True
+
 
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))

@@ -13,6 +13,7 @@ class Status(StrEnum):
     RESPONDED = "Responded"
     TIMEOUT = "Timeout"
     FAILED = "Failed"
+    CLOSED = "Closed"  # an operator ended the request (issue 13); the customer reads the operator's note
 
 
 # The order in which a request's statuses can happen: the tie-break of events recorded in the same
@@ -20,10 +21,18 @@ class Status(StrEnum):
 LIFECYCLE_ORDER: dict[str, int] = {
     status.value: rank
     for rank, status in enumerate(
-        (Status.CREATED, Status.SMS_SENT, Status.OPENED, Status.RESPONDED, Status.TIMEOUT, Status.FAILED)
+        (
+            Status.CREATED,
+            Status.SMS_SENT,
+            Status.OPENED,
+            Status.RESPONDED,
+            Status.TIMEOUT,
+            Status.FAILED,
+            Status.CLOSED,
+        )
     )
 }
-TERMINAL_STATUSES = frozenset({Status.RESPONDED, Status.TIMEOUT, Status.FAILED})
+TERMINAL_STATUSES = frozenset({Status.RESPONDED, Status.TIMEOUT, Status.FAILED, Status.CLOSED})
 # A partner may still answer while the request is in one of these. `Created` is included because a link
 # exists only once the SMS was claimed, and the answer may beat the `SMSSent` write.
 ANSWERABLE = (Status.CREATED, Status.SMS_SENT, Status.OPENED)
@@ -50,3 +59,14 @@ OutcomeKind = Literal["accept", "reject", "alternative", "timeout", "failed"]
 class NotificationSource(StrEnum):
     MODEL = "model"
     TEMPLATE = "template"
+    OPERATOR = "operator"  # an operator closed the request with a note for the customer (issue 13)
+
+
+class OperatorAction(StrEnum):
+    """The timeline events of the operator console's actions (issue 13): each carries `by` (the operator's
+    username) and the operator's `note`. Operators see them; the customer's timeline leaves them out."""
+
+    LINK_RESENT = "LinkResent"
+    ANSWERED = "AnsweredByOperator"
+    CLOSED = "ClosedByOperator"
+    PHONE_REVEALED = "PhoneRevealed"

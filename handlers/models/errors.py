@@ -110,3 +110,23 @@ class NotOperatorError(DomainError):
     def __init__(self, username: str) -> None:
         super().__init__(f"{username} is not an operator")
         self.username = username
+
+
+class StateConflictError(DomainError):
+    """An operator action the request's state does not allow (409); `status` is the state found."""
+
+    def __init__(self, status: str, message: str = "") -> None:
+        super().__init__(message or f"request is {status}")
+        self.status = status
+
+
+class NotWaitingError(StateConflictError):
+    """resend-link or answer while no partner wait runs (not started yet, answered, or ended)."""
+
+
+class AlreadyEndedError(StateConflictError):
+    """close on a request that has already ended."""
+
+
+class NoPhoneError(StateConflictError):
+    """reveal of a phone the request does not know (yet)."""

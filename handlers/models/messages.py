@@ -50,6 +50,9 @@ ERROR_MESSAGES: Final[dict[str, str]] = {
     # Operator console sign-in (issue 13).
     "UNAUTHORIZED": "로그인이 필요합니다. 다시 로그인해 주세요.",
     "FORBIDDEN": "운영자 권한이 없는 계정입니다. 관리자에게 operators 그룹 추가를 요청해 주세요.",
+    "NOT_WAITING": "지금은 파트너의 답변을 기다리는 중이 아니라서 이 작업을 할 수 없습니다.",
+    "ALREADY_ENDED": "이미 끝난 요청이라 종료할 수 없습니다.",
+    "NO_PHONE": "이 요청에는 아직 해당 전화번호가 없습니다.",
 }
 
 FIELD_MESSAGES: Final[dict[str, str]] = {
@@ -62,6 +65,12 @@ FIELD_MESSAGES: Final[dict[str, str]] = {
     "code": "인증번호는 문자로 받은 6자리 숫자입니다.",
     "alternativeTime": "대안 시간은 지금 이후 1년 이내의 날짜와 시간으로 입력해 주세요.",
     "note": "고객에게 남기는 말은 200자까지 보낼 수 있습니다. 줄여서 다시 보내 주세요.",
+    # The operator console (issue 13).
+    "who": "전화번호를 볼 사람은 customer 또는 partner 중 하나여야 합니다.",
+    "status": "상태는 Created, SMSSent, Opened, Responded, Timeout, Failed, Closed 또는 open 이어야 합니다.",
+    "limit": "limit 은 1에서 100 사이의 숫자여야 합니다.",
+    "cursor": "목록의 다음 페이지 정보가 올바르지 않습니다. 처음부터 다시 불러와 주세요.",
+    "days": "기간은 7일 또는 30일만 볼 수 있습니다.",
 }
 # Customer verification (issue 10).
 VERIFY_ACCEPTED: Final = (
@@ -341,3 +350,13 @@ LAST_RESORT_NOTIFICATIONS: Final[dict[OutcomeKind, str]] = {
 def last_resort_notification(kind: OutcomeKind, support_phone: str | None) -> str:
     """The workflow's own message for `kind`, naming the support number when the stack has one."""
     return LAST_RESORT_NOTIFICATIONS[kind].format(call=support_line(support_phone))
+
+
+# -- the operator console (issue 13) --------------------------------------------------------------------
+
+OPERATOR_NOTE_REQUIRED: Final = "메모를 입력해 주세요. 300자까지 쓸 수 있습니다."
+
+
+def operator_closed_message(note: str) -> str:
+    """The customer's message when an operator closes the request: the operator's note, introduced."""
+    return f"고객센터에서 문의를 직접 확인하고 마무리했습니다.\n상담원 안내: {note}"

@@ -29,7 +29,7 @@ from handlers.store.schema import (
     TTL_ATTRIBUTE,
 )
 
-_WAIT_OVER = frozenset({Status.TIMEOUT.value, Status.FAILED.value})
+_WAIT_OVER = frozenset({Status.TIMEOUT.value, Status.FAILED.value, Status.CLOSED.value})
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -321,9 +321,10 @@ class Store:
         failure_reason: str | None = None,
         notification: Mapping[str, Any] | None = None,
         only_from: Sequence[Status] = ANSWERABLE,
+        failure: Mapping[str, Any] | None = None,
     ) -> Item | None:
         """Move a request that is not terminal yet (or in one of `only_from`) to `Timeout` or `Failed`,
-        with its event.
+        with its event. `failure`: what failed, for operators (`{"error", "cause"}`, issue 13).
 
         Returns None when it moved, otherwise the request as it was.
         """
@@ -336,6 +337,9 @@ class Store:
         if notification is not None:
             sets.append("notification = if_not_exists(notification, :notification)")
             values[":notification"] = dict(notification)
+        if failure is not None:
+            sets.append("failure = :failure")
+            values[":failure"] = dict(failure)
         actions = [
             {
                 "Update": {
@@ -603,10 +607,12 @@ class Store:
         answer: Mapping[str, Any],
         now: float,
         details: Mapping[str, Any],
+        also: Sequence[tuple[str, Mapping[str, Any]]] = (),
     ) -> None:
         """Claim the token and record the answer in one step (the linearisation point of `POST /respond`).
 
-        A refusal raises the domain error that explains it.
+        `also`: further timeline events `(type, details)` of the same step (an operator's answer records
+        its action with it). A refusal raises the domain error that explains it.
         """
         now_s, now_ms = int(now), int(now * 1000)
         statuses = {f":s{i}": s.value for i, s in enumerate(ANSWERABLE)}
@@ -644,6 +650,7 @@ class Store:
                 }
             },
             self._event(request_id, Status.RESPONDED.value, now_ms, details),
+            *(self._event(request_id, kind, now_ms, more) for kind, more in also),
         ]
         try:
             self._transact(actions)

@@ -49,16 +49,30 @@ def orchestrate(
     if reservation is None:
         # One answer for "no such reservation" and "not your reservation": numbers cannot be probed.
         count("ReservationNotFound")
-        return fail_request(store, request, RESERVATION_NOT_FOUND, clock, support_phone=support_phone)
+        return fail_request(
+            store,
+            request,
+            RESERVATION_NOT_FOUND,
+            clock,
+            support_phone=support_phone,
+            failure={"error": "ReservationNotFound"},
+        )
     partner = {name: reservation[name] for name in PARTNER_FIELDS if reservation.get(name) is not None}
     if not store.assign_partner(request_id, partner, int(clock() * 1000)):
         return {"requestId": request_id, "status": "moved-on"}
     try:
         execution_arn = workflow.start(state_machine_arn, request_id)
-    except (ClientError, BotoCoreError):
+    except (ClientError, BotoCoreError) as exc:
         logger().exception("workflow did not start")
         count("WorkflowStartFailed")
-        return fail_request(store, request, WORKFLOW_FAILED, clock, support_phone=support_phone)
+        return fail_request(
+            store,
+            request,
+            WORKFLOW_FAILED,
+            clock,
+            support_phone=support_phone,
+            failure={"error": "WorkflowStartFailed", "cause": str(exc)[:2000]},
+        )
     count("WorkflowStarted")
     return {"requestId": request_id, "executionArn": execution_arn, "partnerId": partner.get("partnerId")}
 
@@ -70,8 +84,10 @@ def fail_request(
     clock: Callable[[], float],
     only_from: Sequence[Status] = ANSWERABLE,
     support_phone: str | None = None,
+    failure: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """`Failed` with the customer's message stored at once: no workflow follows to write it."""
+    """`Failed` with the customer's message stored at once: no workflow follows to write it. `failure`:
+    what failed, for operators (`{"error", "cause"}`)."""
     now_ms = int(clock() * 1000)
     before = store.end_request(
         str(request["requestId"]),
@@ -81,6 +97,7 @@ def fail_request(
         failure_reason=reason,
         notification=template_notification("failed", request, reason, now_ms, support_phone=support_phone),
         only_from=only_from,
+        failure=failure,
     )
     if before is not None:
         logger().info("request moved on; left as it is", extra={"status": before.get("status")})
@@ -95,6 +112,7 @@ def fail_abandoned(
     store: Store,
     support_phone: str | None = None,
     clock: Callable[[], float] | None = None,
+    failure: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The orchestrator's asynchronous retries are exhausted (its on-failure destination): end the request
     instead of leaving the customer's page polling forever.
@@ -113,4 +131,5 @@ def fail_abandoned(
         clock or wall_clock.now,
         only_from=(Status.CREATED,),
         support_phone=support_phone,
+        failure=failure,
     )

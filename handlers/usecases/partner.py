@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,6 +26,7 @@ from handlers.observability import MetricUnit, append_keys, count, logger, measu
 from handlers.store.table import Item, Store, link_deadline_ms
 
 if TYPE_CHECKING:
+    from handlers.models.outcome import Outcome
     from handlers.models.respond import RespondRequest
 
 ANSWER_METRICS = {
@@ -103,20 +104,47 @@ def respond(
         # The link lives exactly as long as the wait: an answer past its expiry came after the wait ended.
         raise WaitEndedError("answer after the wait ended") from exc
     proposed = body.answer_time()
-    if proposed is not None and not now < proposed.timestamp() <= now + MAX_ALTERNATIVE_AHEAD_SECONDS:
-        raise InvalidInputError("alternativeTime", FIELD_MESSAGES["alternativeTime"])
+    check_alternative_time(proposed, now)
     from handlers.models.outcome import Outcome  # pydantic: only an answer needs it, not opening a link
 
     outcome = Outcome(response=body.response.value, alternativeTime=proposed, note=body.note)
-    answer = outcome.to_payload()
-    store.claim_answer(digest, str(item["requestId"]), answer, now, answer)
-    count(ANSWER_METRICS[body.response])
-    created_ms = item.get("requestCreatedAt")
+    deliver_answer(store, workflow, digest=digest, token_item=item, outcome=outcome, now=now)
+
+
+def check_alternative_time(proposed: datetime | None, now: float) -> None:
+    """A proposed time is after now and at most a year ahead (400 `field: alternativeTime` otherwise)."""
+    if proposed is not None and not now < proposed.timestamp() <= now + MAX_ALTERNATIVE_AHEAD_SECONDS:
+        raise InvalidInputError("alternativeTime", FIELD_MESSAGES["alternativeTime"])
+
+
+def deliver_answer(
+    store: Store,
+    workflow: Completer,
+    *,
+    digest: str,
+    token_item: Item,
+    outcome: Outcome,
+    now: float,
+    by: str | None = None,
+    also: Sequence[tuple[str, Mapping[str, Any]]] = (),
+) -> None:
+    """The one callback path of an answer, the partner's (`POST /respond`) or an operator's for them
+    (`POST /admin/requests/{id}/answer`, `by` = the operator): claim the link and record the answer in one
+    step (with the `also` events), then complete the workflow's wait."""
+    answer: dict[str, Any] = dict(outcome.to_payload())
+    if by is not None:
+        answer["by"] = by
+    store.claim_answer(digest, str(token_item["requestId"]), answer, now, answer, also=also)
+    count(ANSWER_METRICS[PartnerAnswer(outcome.response)])
+    created_ms = token_item.get("requestCreatedAt")
     if isinstance(created_ms, int):
         measure("TimeToAnswer", max(0.0, now - created_ms / 1000), MetricUnit.Seconds)
-    logger().info("partner answered", extra={"answer": body.response.value, "note": body.note is not None})
+    logger().info(
+        "partner answered",
+        extra={"answer": outcome.response, "note": outcome.note is not None, "byOperator": by is not None},
+    )
     try:
-        workflow.complete(str(item["taskToken"]), answer)
+        workflow.complete(str(token_item["taskToken"]), answer)
     except CallbackClosedError as exc:
         # The answer is recorded; the timeout handler finds it and passes it on to the notification.
         logger().warning("workflow wait already closed", extra={"code": str(exc)})

@@ -120,7 +120,8 @@ def notify_partner(
         refusal = _within_limits(guards, request, body, partner_texts_per_hour, sms_daily_budget_parts, now)
         if refusal is not None:
             # No text: the customer reads why at once, and the workflow goes to its failure branch.
-            fail_request(store, request, refusal, clock)
+            error = "PartnerTextCap" if refusal == PARTNER_TEXT_CAP else "SmsBudgetSpent"
+            fail_request(store, request, refusal, clock, failure={"error": error})
             raise RequestEndedError(
                 "partner not texted: " + ("cap" if refusal == PARTNER_TEXT_CAP else "budget")
             )

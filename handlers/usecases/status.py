@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from handlers.models.api import optional_text
-from handlers.models.domain import Status
+from handlers.models.domain import OperatorAction, Status
 from handlers.models.errors import RequestNotFoundError
 from handlers.models.request_status import EventView, NotificationView, RequestView
 from handlers.observability import set_correlation_id
@@ -15,6 +15,7 @@ from handlers.store.table import Store
 
 # Event details a customer may see; anything else stays in the table for operators.
 _PUBLIC_DETAILS = ("intent", "intentSource", "response", "alternativeTime", "reason", "channel")
+_OPERATOR_ONLY = frozenset(action.value for action in OperatorAction)
 
 
 # Request ids are the lowercase UUIDs intake issues. Anything else cannot exist, so it costs no read, and
@@ -38,6 +39,8 @@ def view(request_id: str, *, store: Store) -> RequestView:
     timeline = []
     partner_deadline = None
     for event in events:
+        if event["eventType"] in _OPERATOR_ONLY:
+            continue  # the console's actions are for operators; the customer reads their effect
         details: dict[str, Any] = event.get("details") or {}
         public = {k: details[k] for k in _PUBLIC_DETAILS if details.get(k) is not None}
         timeline.append(

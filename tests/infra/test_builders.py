@@ -124,11 +124,12 @@ def test_table_grants_cover_exactly_what_the_store_calls() -> None:
     assert set(iam.TABLE_ACCESS) == set(FUNCTION_KEYS)
 
 
-def test_only_the_sms_sender_and_verify_delete_items() -> None:
-    # The sender's resend replaces the unsent link token; `verify` spends a one-time code by deleting it.
+def test_only_the_sms_sender_verify_and_admin_delete_items() -> None:
+    # The sender's resend replaces the unsent link token; `verify` spends a one-time code by deleting it;
+    # an operator's resent link replaces the partner's (issue 13).
     deleters = [key for key, access in iam.TABLE_ACCESS.items() if iam.DELETE in access.actions]
 
-    assert deleters == ["sms_sender", "verify"]
+    assert deleters == ["sms_sender", "verify", "admin"]
 
 
 @pytest.mark.parametrize(

@@ -83,8 +83,10 @@ def program_arns(program: dict[str, Any]) -> set[str]:
 
 
 def owner(arn: str) -> str:
-    """The resource an IAM resource entry points into: drop `:*`, `/*` and DynamoDB index suffixes."""
+    """The resource an IAM resource entry points into: drop `:*`, `/*` and DynamoDB index suffixes; a
+    state machine's executions belong to the state machine."""
     arn = re.sub(r"(:\*|/\*)$", "", arn)
+    arn = re.sub(r"^(arn:aws:states:[^:]*:[^:]*):execution:", r"\1:stateMachine:", arn)
     return re.sub(r"/index/[^/]+$", "", arn)
 
 
@@ -254,7 +256,7 @@ def test_no_iam_statement_grants_more_than_the_listed_wildcards(program: dict[st
 @pytest.mark.parametrize(
     ("secret", "variable", "functions"),
     [
-        ("link-signing-key", "LINK_KEY_PARAMETER", {"sms_sender", "partner_response"}),
+        ("link-signing-key", "LINK_KEY_PARAMETER", {"sms_sender", "partner_response", "admin"}),
         ("customer-token-key", "CUSTOMER_KEY_PARAMETER", {"intake", "verify"}),
     ],
 )
@@ -276,7 +278,7 @@ def test_only_the_functions_that_sign_or_check_read_a_keyring(
         for name, statement in statements(program)
         if parameter["outputs"]["arn"] in statement["Resource"]
     }
-    assert len(granted) == 2, granted
+    assert len(granted) == len(functions), granted
 
 
 def _variables(program: dict[str, Any], key: str) -> dict[str, str]:
@@ -318,7 +320,7 @@ def test_the_api_functions_check_the_secret_cloudfront_sends(program: dict[str, 
     (header,) = origin["customHeaders"]
     parameters = {p["name"]: p for p in of_type(program, "aws:ssm/parameter:Parameter")}
     initial = {r["name"]: r for r in of_type(program, "random:index/randomBytes:RandomBytes")}
-    api_functions = {handler_path(key) for key in ("intake", "partner_response", "status", "verify")}
+    api_functions = {handler_path(key) for key in ("intake", "partner_response", "status", "verify", "admin")}
     holders = [
         f
         for f in of_type(program, "aws:lambda/function:Function")
