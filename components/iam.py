@@ -164,12 +164,13 @@ def secret_read_statements(parameter_arn: str, key_arn: str) -> list[Statement]:
 
 
 def state_machine_policy(function_arns: Sequence[str], table_arn: str) -> Document:
-    """The workflow role: invoke its task functions, end a request its handlers could not end (one direct
-    UpdateItem on the table, see `components/state_machine.py`), deliver its logs, send traces."""
+    """The workflow role: invoke its task functions, end a request its handlers could not end (a direct
+    UpdateItem on the table, then a PutItem of its timeline event, see `components/state_machine.py`),
+    deliver its logs, send traces."""
     return policy(
         [
             invoke_statement(function_arns, sid="InvokeTasks"),
-            statement([UPDATE], [table_arn], sid="EndStrandedRequests"),
+            statement([UPDATE, PUT], [table_arn], sid="EndStrandedRequests"),
             wildcard_statement(LOG_DELIVERY, sid="LogDelivery"),
             wildcard_statement(STATE_MACHINE_XRAY, sid="Tracing"),
         ]

@@ -8,6 +8,9 @@ No failure strands a request: every task retries Lambda's service errors and thr
 everything else on a path that ends. When a handler cannot end the request, the workflow ends it itself
 with direct DynamoDB writes (no Lambda involved): the status becomes `Timeout` or `Failed` if it is still
 open, and when no function could write the customer's message, the built-in one for the outcome is stored.
+A status the workflow set itself gets its timeline event too, written right after it: the workflow cannot
+compute epoch milliseconds, so the event's `at` is the state's ISO 8601 entry time (the store reads both
+forms) and its TTL is the request's own, handed over in the execution input (`expiresAt`).
 The sweeper (`handlers/sweeper.py`) is the net below this one.
 """
 
@@ -30,9 +33,14 @@ FAILED_OUTCOME: Final = "FailedOutcome"
 CHOOSE_TEMPLATE: Final = "ChooseTemplate"
 END_STRANDED: Final = "EndStranded"
 STORE_TEMPLATE_NOTIFICATION: Final = "StoreTemplateNotification"
+RECORD_TIMEOUT_EVENT: Final = "RecordTimeoutEvent"
+RECORD_FAILURE_EVENT: Final = "RecordFailureEvent"
+END_STRANDED_EVENT: Final = "EndStrandedEvent"
 STRANDED: Final = "Stranded"
 
 UPDATE_ITEM: Final = "arn:aws:states:::dynamodb:updateItem"
+PUT_ITEM: Final = "arn:aws:states:::dynamodb:putItem"
+WORKFLOW_ACTOR: Final = "workflow"  # `endedBy` on the request and `by` in the event's details
 
 WAIT_FOR_CALLBACK: Final = "arn:aws:states:::lambda:invoke.waitForTaskToken"
 
@@ -104,11 +112,13 @@ def _request_key() -> dict[str, Any]:
     return {"PK": {"S.$": "States.Format('REQ#{}', $.requestId)"}, "SK": {"S": "METADATA"}}
 
 
-def _end_open_request(table_name: str, status: str, reason: str | None, next_state: str) -> dict[str, Any]:
-    """Move a request that is still open to `status`; a request already ended is left as it is (the
-    condition fails, which is caught and goes on)."""
+def _end_open_request(
+    table_name: str, status: str, reason: str | None, next_state: str, event_state: str
+) -> dict[str, Any]:
+    """Move a request that is still open to `status`, then record its event (`event_state`); a request
+    already ended is left as it is (the condition fails, which is caught and goes on without an event)."""
     sets = "#status = :status, endedBy = :by"
-    values: dict[str, Any] = {":status": {"S": status}, ":by": {"S": "workflow"}}
+    values: dict[str, Any] = {":status": {"S": status}, ":by": {"S": WORKFLOW_ACTOR}}
     if reason is not None:
         sets += ", failureReason = :reason"
         values[":reason"] = {"S": reason}
@@ -128,6 +138,41 @@ def _end_open_request(table_name: str, status: str, reason: str | None, next_sta
         "ResultPath": None,
         "Retry": _dynamodb_retry(),
         "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.recordError", "Next": next_state}],
+        "Next": event_state,
+    }
+
+
+def event_details(reason: str | None) -> dict[str, Any]:
+    """The event's `details` as a DynamoDB map: who ended the request, and why when it failed."""
+    details: dict[str, Any] = {"by": {"S": WORKFLOW_ACTOR}}
+    if reason is not None:
+        details["reason"] = {"S": reason}
+    return {"M": details}
+
+
+def _record_event(
+    table_name: str, event_type: dict[str, str], details: dict[str, Any], next_state: str
+) -> dict:
+    """The timeline event of a status the workflow set (`EVENT#<entry time>#workflow`, written once). A
+    failure here loses only the event: the request has ended either way, so it goes on."""
+    return {
+        "Type": "Task",
+        "Resource": PUT_ITEM,
+        "Parameters": {
+            "TableName": table_name,
+            "Item": {
+                "PK": {"S.$": "States.Format('REQ#{}', $.requestId)"},
+                "SK": {"S.$": "States.Format('EVENT#{}#workflow', $$.State.EnteredTime)"},
+                "eventType": event_type,
+                "at": {"S.$": "$$.State.EnteredTime"},
+                "details": details,
+                "expiresAt": {"N.$": "States.Format('{}', $.expiresAt)"},
+            },
+            "ConditionExpression": "attribute_not_exists(PK)",
+        },
+        "ResultPath": None,
+        "Retry": _dynamodb_retry(),
+        "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.eventError", "Next": next_state}],
         "Next": next_state,
     }
 
@@ -167,16 +212,23 @@ def _template_state(kind: str) -> str:
 def _template(kind: OutcomeKind, support_phone: str) -> dict[str, Any]:
     # An answer already made the request `Responded`; only a request still open takes this status.
     status = "Timeout" if kind == "timeout" else "Failed"
+    details = event_details(None if kind == "timeout" else WORKFLOW_FAILED)
     return {
         "Type": "Pass",
-        "Result": {"message": last_resort_notification(kind, support_phone), "status": status},
+        "Result": {
+            "message": last_resort_notification(kind, support_phone),
+            "status": status,
+            "details": details,
+        },
         "ResultPath": "$.template",
         "Next": END_STRANDED,
     }
 
 
 def _end_stranded(table_name: str) -> dict[str, Any]:
-    state = _end_open_request(table_name, "", WORKFLOW_FAILED, STORE_TEMPLATE_NOTIFICATION)
+    state = _end_open_request(
+        table_name, "", WORKFLOW_FAILED, STORE_TEMPLATE_NOTIFICATION, END_STRANDED_EVENT
+    )
     values = state["Parameters"]["ExpressionAttributeValues"]
     values[":status"] = {"S.$": "$.template.status"}
     return state
@@ -222,7 +274,8 @@ def build_definition(
 ) -> dict[str, Any]:
     """The Standard workflow: NotifyPartner (wait for the partner) -> GenerateNotification.
 
-    Input `{"requestId"}`. The partner's answer (`SendTaskSuccess` output) lands in `$.outcome`; a timeout or
+    Input `{"requestId", "expiresAt"}` (`expiresAt`: the request's TTL, given to the workflow's own events).
+    The partner's answer (`SendTaskSuccess` output) lands in `$.outcome`; a timeout or
     any failure goes through a handler that records it and returns an outcome, so the customer always gets
     a notification. A handler that fails for good is replaced by direct DynamoDB writes (see the module's
     docstring), so every path ends with the request ended and a message stored.
@@ -265,9 +318,17 @@ def build_definition(
             next_state=GENERATE_NOTIFICATION,
             catch=RECORD_FAILURE,
         ),
-        RECORD_TIMEOUT: _end_open_request(table_name, "Timeout", None, TIMEOUT_OUTCOME),
+        RECORD_TIMEOUT: _end_open_request(table_name, "Timeout", None, TIMEOUT_OUTCOME, RECORD_TIMEOUT_EVENT),
+        RECORD_TIMEOUT_EVENT: _record_event(
+            table_name, {"S": "Timeout"}, event_details(None), TIMEOUT_OUTCOME
+        ),
         TIMEOUT_OUTCOME: _outcome("timeout", GENERATE_NOTIFICATION),
-        RECORD_FAILURE: _end_open_request(table_name, "Failed", WORKFLOW_FAILED, FAILED_OUTCOME),
+        RECORD_FAILURE: _end_open_request(
+            table_name, "Failed", WORKFLOW_FAILED, FAILED_OUTCOME, RECORD_FAILURE_EVENT
+        ),
+        RECORD_FAILURE_EVENT: _record_event(
+            table_name, {"S": "Failed"}, event_details(WORKFLOW_FAILED), FAILED_OUTCOME
+        ),
         FAILED_OUTCOME: _outcome("failed", GENERATE_NOTIFICATION),
         GENERATE_NOTIFICATION: _invoke(
             notification_arn,
@@ -279,6 +340,12 @@ def build_definition(
         CHOOSE_TEMPLATE: _template_choice(),
         **{_template_state(kind): _template(kind, support_phone) for kind in LAST_RESORT_NOTIFICATIONS},
         END_STRANDED: _end_stranded(table_name),
+        END_STRANDED_EVENT: _record_event(
+            table_name,
+            {"S.$": "$.template.status"},
+            {"M.$": "$.template.details.M"},
+            STORE_TEMPLATE_NOTIFICATION,
+        ),
         STORE_TEMPLATE_NOTIFICATION: _store_template_notification(table_name),
         STRANDED: {
             "Type": "Fail",

@@ -25,8 +25,13 @@ BEDROCK_CONFIG = Config(
 INTENT_TIE_BREAK_CONFIG = Config(
     connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 1, "mode": "standard"}
 )
-# Our own retries (SMS twice, callbacks once) are explicit in the code; botocore adds none on top.
+# Our own retries (SMS, callbacks once) are explicit in the code; botocore adds none on top.
 NO_RETRY_CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+# Starting the workflow: botocore's standard retries (throttling, 5xx, connection errors; jittered
+# exponential backoff, at most 1 s, 2 s, 4 s) inside each of `Workflow.start`'s two tries. A retry after a
+# lost answer is safe: the execution is named after the request, so AWS answers a second start with the
+# same name and input as the first while it runs, and `ExecutionAlreadyExists` once it ended.
+START_EXECUTION_CONFIG = Config(retries={"total_max_attempts": 4, "mode": "standard"})
 # A publish that times out may still have texted the partner, so it is never repeated (see
 # `handlers/adapters/sms.py`); short timeouts keep every attempt inside the SMS task's time.
 SNS_CONNECT_TIMEOUT_SECONDS = 2
@@ -81,8 +86,16 @@ def intent_tie_break_client(settings: Settings) -> Any:
     return boto3.client("bedrock-runtime", config=INTENT_TIE_BREAK_CONFIG)
 
 
+@lru_cache(maxsize=8)
+def workflow_start_client(settings: Settings) -> Any:
+    """The Step Functions client that starts executions (`START_EXECUTION_CONFIG`); callbacks keep theirs."""
+    del settings  # part of the cache key only
+    return boto3.client("stepfunctions", config=START_EXECUTION_CONFIG)
+
+
 def reset_clients() -> None:
     """Forget cached clients and cached parameters (tests start a fresh moto between cases)."""
     _client.cache_clear()
     _parameters.cache_clear()
     intent_tie_break_client.cache_clear()
+    workflow_start_client.cache_clear()

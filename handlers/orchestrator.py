@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from handlers import wiring
 from handlers.adapters.workflow import Workflow
-from handlers.clients import client
+from handlers.clients import workflow_start_client
 from handlers.observability import instrumented
 from handlers.settings import get_settings
 from handlers.usecases.orchestrate import orchestrate
@@ -27,7 +27,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return orchestrate(
         request.requestId,
         store=wiring.store(settings),
-        workflow=Workflow(client("stepfunctions", settings)),
+        workflow=Workflow(workflow_start_client(settings)),
         state_machine_arn=settings.require("state_machine_arn"),
         support_phone=settings.support_phone,
     )

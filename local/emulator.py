@@ -1,4 +1,4 @@
-"""Three repairs to moto 5.2.5 that keep a long-running local runtime steady (issue 11, section 6).
+"""Four repairs to moto 5.2.5 that keep a long-running local runtime steady (issue 11, section 6).
 
 Measured alone (docs/upstream/moto-transact-write-items-leak.md): every `TransactWriteItems` deep-copies
 each table it names as a rollback backup, and moto's `BaseModel.__new__` appends every instance it
@@ -18,11 +18,20 @@ The repairs are for the local runtime only and rely on its one lock around the e
 3. A `Query` hands moto only the items that can match its partition key: the one partition for the
    table's own key (moto keeps items by partition already, but sorts and walks the whole table per
    query), a cheap equality pass for an index. moto still applies every condition itself.
+4. `TransactWriteItems` honours `ClientRequestToken`, which moto ignores: within 10 minutes, a repeat of an
+   applied token with the same request succeeds without applying it again, and with a different request is
+   `IdempotentParameterMismatchException`, as DynamoDB does. The store sends one token across its retries
+   (`handlers/store/retry.py`), so a retry after a lost answer (`/_local/faults` `timeout`) is told
+   success, instead of failing the conditions its first attempt satisfied.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import threading
+import time
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -162,8 +171,44 @@ def _query(table: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         del table.all_items
 
 
+# -- 4. ClientRequestToken -----------------------------------------------------------------------------
+
+IDEMPOTENCY_SECONDS = 600.0  # DynamoDB's window for a transaction's ClientRequestToken
+_tokens: dict[str, tuple[str, float]] = {}  # token -> (digest of the request, monotonic time applied)
+_tokens_lock = threading.Lock()
+
+
+def _transact_response(handler: Any) -> Any:
+    from moto.dynamodb.exceptions import DynamodbException
+
+    body = handler.body
+    token = body.get("ClientRequestToken")
+    if not isinstance(token, str):
+        return _installed["transact_response"](handler)
+    request = {key: value for key, value in body.items() if key != "ClientRequestToken"}
+    digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+    now = time.monotonic()
+    with _tokens_lock:
+        for old in [t for t, (_, at) in _tokens.items() if now - at > IDEMPOTENCY_SECONDS]:
+            del _tokens[old]
+        seen = _tokens.get(token)
+    if seen is not None:
+        if seen[0] != digest:
+            raise DynamodbException(
+                "IdempotentParameterMismatchException",
+                "The request uses the same client token as a previous, but non-identical request.",
+            )
+        from moto.core.responses import ActionResult
+
+        return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
+    answer = _installed["transact_response"](handler)  # raises when cancelled: only applied tokens count
+    with _tokens_lock:
+        _tokens[token] = (digest, now)
+    return answer
+
+
 def install() -> None:
-    """Apply both repairs (idempotent). Call before serving; the caller serialises emulator calls."""
+    """Apply the repairs (idempotent). Call before serving; the caller serialises emulator calls."""
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
 
@@ -173,6 +218,11 @@ def install() -> None:
     if "query" not in _installed:
         _installed["query"] = Table.query
         Table.query = _query  # type: ignore[method-assign, assignment]
+    if "transact_response" not in _installed:
+        from moto.dynamodb.responses import DynamoHandler
+
+        _installed["transact_response"] = DynamoHandler.transact_write_items
+        DynamoHandler.transact_write_items = _transact_response  # type: ignore[method-assign, assignment]
     track_weakly()
 
 
@@ -187,6 +237,13 @@ def uninstall() -> None:
     original = _installed.pop("query", None)
     if original is not None:
         Table.query = original  # type: ignore[method-assign]
+    original = _installed.pop("transact_response", None)
+    if original is not None:
+        from moto.dynamodb.responses import DynamoHandler
+
+        DynamoHandler.transact_write_items = original  # type: ignore[method-assign]
+    with _tokens_lock:
+        _tokens.clear()
     _installed.pop("known_models", None)
 
 

@@ -186,7 +186,10 @@ def _error_response(request: Any, error: str) -> Any:
     status = 400 if error == "ThrottlingException" else 500
     message = "injected by the local runtime (/_local/faults)"
     headers = {"x-amzn-RequestId": "local-fault", "x-amzn-ErrorType": error}
-    if str(request.headers.get("Content-Type", "")).startswith("application/x-www-form-urlencoded"):
+    content_type = request.headers.get("Content-Type", "")
+    if isinstance(content_type, bytes):  # botocore keeps some header values as bytes
+        content_type = content_type.decode("latin-1")
+    if content_type.startswith("application/x-www-form-urlencoded"):
         body = (
             f"<ErrorResponse><Error><Type>{'Sender' if status == 400 else 'Receiver'}</Type>"
             f"<Code>{error}</Code><Message>{message}</Message></Error>"

@@ -19,14 +19,22 @@ class Workflow:
     def __init__(self, client: Any) -> None:
         self._client = client
 
-    def start(self, state_machine_arn: str, request_id: str) -> str:
-        """Start the execution named after the request; a second start is harmless. One retry."""
+    def start(self, state_machine_arn: str, request_id: str, expires_at: int | None = None) -> str:
+        """Start the execution named after the request; a second start is harmless. One retry (on top of
+        the client's own, `handlers/clients.py`).
+
+        The input is the same on every try (`expires_at` is the request's TTL, which the workflow gives the
+        timeline events it writes itself): Step Functions answers a start with the name and input of a
+        running execution with that execution, and `ExecutionAlreadyExists` once it ended."""
+        execution_input: dict[str, Any] = {"requestId": request_id}
+        if expires_at is not None:
+            execution_input["expiresAt"] = int(expires_at)
         for attempt in (1, 2):
             try:
                 answer = self._client.start_execution(
                     stateMachineArn=state_machine_arn,
                     name=request_id,
-                    input=json.dumps({"requestId": request_id}),
+                    input=json.dumps(execution_input),
                 )
                 return str(answer["executionArn"])
             except ClientError as exc:

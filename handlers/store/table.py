@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -96,6 +97,19 @@ def event_put(
             "ConditionExpression": "attribute_not_exists(PK)",
         }
     }
+
+
+def event_time_ms(event: Mapping[str, Any]) -> int:
+    """An event's time in epoch milliseconds. The functions write `at` as that number; the workflow's own
+    events (`components/state_machine.py`: a status it set when no function could) carry the ISO 8601 time
+    Step Functions gives, since a workflow cannot compute the number."""
+    at = event.get("at", 0)
+    if isinstance(at, str):
+        try:
+            return int(datetime.fromisoformat(at).timestamp() * 1000)
+        except ValueError:
+            return 0
+    return int(at)
 
 
 class Store:
@@ -231,7 +245,9 @@ class Store:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         meta = next((i for i in items if i.get("SK") == keys.METADATA), None)
-        events = [i for i in items if str(i.get("SK", "")).startswith(keys.EVENT_PREFIX)]
+        events = [
+            {**i, "at": event_time_ms(i)} for i in items if str(i.get("SK", "")).startswith(keys.EVENT_PREFIX)
+        ]
         # By when they happened; events of one millisecond in the order a request's life allows.
         events.sort(key=lambda e: (int(e.get("at", 0)), LIFECYCLE_ORDER.get(str(e.get("eventType")), -1)))
         return meta, events

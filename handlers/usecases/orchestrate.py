@@ -11,6 +11,7 @@ from handlers import clock as wall_clock
 from handlers.models.domain import ANSWERABLE, Status
 from handlers.models.messages import RESERVATION_NOT_FOUND, WORKFLOW_FAILED
 from handlers.observability import count, logger
+from handlers.store.schema import TTL_ATTRIBUTE
 from handlers.store.table import Store
 from handlers.usecases.notify import template_notification
 
@@ -25,7 +26,7 @@ PARTNER_FIELDS = (
 
 
 class Starter(Protocol):
-    def start(self, state_machine_arn: str, request_id: str) -> str: ...
+    def start(self, state_machine_arn: str, request_id: str, expires_at: int | None = None) -> str: ...
 
 
 def orchestrate(
@@ -61,7 +62,8 @@ def orchestrate(
     if not store.assign_partner(request_id, partner, int(clock() * 1000)):
         return {"requestId": request_id, "status": "moved-on"}
     try:
-        execution_arn = workflow.start(state_machine_arn, request_id)
+        ttl = request.get(TTL_ATTRIBUTE)
+        execution_arn = workflow.start(state_machine_arn, request_id, int(ttl) if ttl is not None else None)
     except (ClientError, BotoCoreError) as exc:
         logger().exception("workflow did not start")
         count("WorkflowStartFailed")

@@ -28,6 +28,9 @@ from handlers.usecases.limits import spend_budget
 from handlers.usecases.orchestrate import fail_request
 
 PARTNER_WINDOW_SECONDS = 3600
+# A refused text is tried again only while at least this share of the wait is left for the partner to answer
+# (a link arriving moments before its deadline helps nobody; the customer then hears of the failure sooner).
+RETRY_WHILE_WAIT_LEFT = 0.5
 
 # Clock skew between two Lambda instances comparing the lease (its holder's deadline).
 LEASE_MARGIN_MS = 5_000
@@ -134,7 +137,8 @@ def notify_partner(
     # answers after this time, so the timeline shows `SMSSent` before `Responded`.
     sent_at_ms = int(clock() * 1000)
     try:
-        message_id = sms.send(str(request["partnerPhone"]), body)
+        give_up_at = deadline_ms / 1000 - wait_seconds * RETRY_WHILE_WAIT_LEFT
+        message_id = sms.send(str(request["partnerPhone"]), body, give_up_at=give_up_at)
         count("SmsSent", channel=channel)
     except SmsOutcomeUnknownError:
         # The partner may have the text: record it as sent, so no retry ever texts again. If it never

@@ -14,7 +14,12 @@ from datetime import UTC, datetime
 from handlers import clock as wall_clock
 from handlers.adapters.sms import SmsSender
 from handlers.models import customer_token
-from handlers.models.errors import CodeInvalidError, CodeLockedError, SmsDeliveryError
+from handlers.models.errors import (
+    CodeInvalidError,
+    CodeLockedError,
+    SmsDeliveryError,
+    SmsOutcomeUnknownError,
+)
 from handlers.models.messages import VERIFY_ACCEPTED, code_sms_body
 from handlers.models.sms_parts import parts
 from handlers.models.verification import CustomerTokenAnswer, VerifyAccepted, VerifyConfirm, VerifyRequest
@@ -108,6 +113,12 @@ def _text_code(
         count("VerificationCodeFailed")
         logger().exception("verification code not delivered")
         return  # same answer: the customer asks for a new code
+    except SmsOutcomeUnknownError:
+        # SNS may have texted the code without saying so: the same 202 (a 500 here told nothing more);
+        # the code stands, and a customer whose text never came asks for a new one.
+        logger().warning("SNS did not answer the code's publish; treated as sent")
+        count("SmsOutcomeUnknown")
+        return
     count("VerificationCodeSent")
 
 

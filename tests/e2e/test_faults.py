@@ -97,3 +97,34 @@ def test_a_fault_on_one_function_leaves_the_others_working(client: LocalClient, 
     )
 
     assert asked.status_code == 202, asked.text
+
+
+def _partner_texts_to(client: LocalClient, phone: str) -> list[dict[str, str]]:
+    return [text for text in client.partner_texts() if text["to"] == phone]
+
+
+@pytest.mark.parametrize(
+    ("operation", "function", "index"),
+    [("states.StartExecution", "orchestrator", 2), ("sns.Publish", "sms_sender", 3)],
+    ids=["StartExecution", "Publish"],
+)
+def test_a_throttled_start_or_text_recovers_and_the_partner_answers(
+    client: LocalClient, faults: str, operation: str, function: str, index: int
+) -> None:
+    # Four throttled attempts in a row: more than one retry is needed (the start's client retries, the
+    # text's backoff), and the request goes on as if nothing had happened.
+    fault = _inject(
+        faults, {"operation": operation, "error": "ThrottlingException", "times": 4, "function": function}
+    )
+    reservation = client.reservations()[index]
+
+    request_id = client.ask(reservation, "체크인 시간을 바꿀 수 있을까요")
+    token = client.link_token(request_id, timeout=60)
+    answered = client.respond(token, "accept")
+    final = client.wait_for_notification(request_id, timeout=60)
+
+    assert fault["times"] == 4
+    assert requests.get(faults, timeout=10).json() == []  # every throttled attempt was made, then it went
+    assert answered.status_code == 200, answered.text
+    assert final["status"] == "Responded"
+    assert len(_partner_texts_to(client, str(reservation["partnerPhone"]))) == 1

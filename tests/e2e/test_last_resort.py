@@ -1,5 +1,6 @@
 """The workflow's last resort on the real runtime: with the functions that end a request and write its
-message failing for good, the workflow's own DynamoDB steps still end it and tell the customer."""
+message failing for good, the workflow's own DynamoDB steps still end it, record it in the timeline and
+tell the customer."""
 
 from __future__ import annotations
 
@@ -50,3 +51,7 @@ def test_timeout_and_notification_down_for_good_still_end_and_tell(client: Local
         "source": "template",
     }
     assert f"({phone})" in final["notification"]["message"]
+    # The workflow ended it itself, and its timeline says so, after the text went out.
+    types = [event["type"] for event in final["events"]]
+    assert types[-1] == "Timeout", types
+    assert types.index("SMSSent") < types.index("Timeout")

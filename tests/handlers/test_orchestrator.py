@@ -9,6 +9,8 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from handlers import orchestrator
+from handlers.clients import workflow_start_client
+from handlers.settings import get_settings
 
 REGION = "ap-northeast-2"
 
@@ -36,7 +38,8 @@ def test_execution_input_carries_the_request_id(flow, settings_env, context):
     execution = boto3.client("stepfunctions", region_name=REGION).describe_execution(
         executionArn=_executions(settings_env)[0]["executionArn"]
     )
-    assert execution["input"] == f'{{"requestId": "{request_id}"}}'
+    expires_at = int(flow.request_item(request_id)["expiresAt"])  # the TTL of the workflow's own events
+    assert json.loads(execution["input"]) == {"requestId": request_id, "expiresAt": expires_at}
 
 
 def test_second_invocation_starts_nothing_more(flow, settings_env, context):
@@ -45,9 +48,9 @@ def test_second_invocation_starts_nothing_more(flow, settings_env, context):
     assert len(_executions(settings_env)) == 1
 
 
-def test_execution_already_exists_is_harmless(flow, aws_client, context):
+def test_execution_already_exists_is_harmless(flow, context):
     request_id = flow.created()
-    stub = Stubber(aws_client("stepfunctions"))
+    stub = Stubber(workflow_start_client(get_settings()))
     stub.add_client_error(
         "start_execution",
         "ExecutionAlreadyExists",
@@ -59,9 +62,9 @@ def test_execution_already_exists_is_harmless(flow, aws_client, context):
     assert flow.request_item(request_id)["status"] == "Created"
 
 
-def test_start_is_retried_once(flow, aws_client, context):
+def test_start_is_retried_once(flow, context):
     request_id = flow.created()
-    stub = Stubber(aws_client("stepfunctions"))
+    stub = Stubber(workflow_start_client(get_settings()))
     stub.add_client_error("start_execution", "ServiceUnavailable", http_status_code=503)
     stub.add_response(
         "start_execution", {"executionArn": "arn:aws:states:x:1:execution:m:e", "startDate": "2026-11-26"}
@@ -72,9 +75,9 @@ def test_start_is_retried_once(flow, aws_client, context):
     assert result["executionArn"] == "arn:aws:states:x:1:execution:m:e"
 
 
-def test_start_failing_twice_fails_the_request_with_a_message(flow, aws_client, context):
+def test_start_failing_twice_fails_the_request_with_a_message(flow, context):
     request_id = flow.created()
-    stub = Stubber(aws_client("stepfunctions"))
+    stub = Stubber(workflow_start_client(get_settings()))
     stub.add_client_error("start_execution", "ServiceUnavailable", http_status_code=503)
     stub.add_client_error("start_execution", "ServiceUnavailable", http_status_code=503)
     with stub:
@@ -154,3 +157,40 @@ def test_a_reservation_stored_in_lower_case_is_found_too(aws, flow, settings_env
     )
     request_id = flow.orchestrated(reservationNumber="ABC-77")
     assert flow.request_item(request_id)["partnerId"] == "P-88"
+
+
+def _throttled(request, **_):
+    from botocore.awsrequest import AWSResponse
+
+    class Raw:
+        def stream(self, **_):
+            yield b'{"__type": "ThrottlingException", "message": "Rate exceeded"}'
+
+    headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-ErrorType": "ThrottlingException"}
+    return AWSResponse(request.url, 400, headers, Raw())
+
+
+def test_a_throttled_start_is_retried_by_botocore_with_backoff(flow, context, monkeypatch):
+    # Three throttled attempts, then the start goes through, inside the first of `Workflow.start`'s tries.
+    request_id = flow.created()
+    client = workflow_start_client(get_settings())
+    refused: list[int] = []
+    pauses: list[float] = []
+    monkeypatch.setattr("botocore.endpoint.time.sleep", pauses.append)
+
+    def throttle(request, **kwargs):
+        if len(refused) < 3:
+            refused.append(1)
+            return _throttled(request)
+        return None
+
+    client.meta.events.register("before-send.sfn.StartExecution", throttle)
+    try:
+        result = orchestrator.handler({"requestId": request_id}, context)
+    finally:
+        client.meta.events.unregister("before-send.sfn.StartExecution", throttle)
+
+    assert len(refused) == 3
+    assert len(pauses) == 3  # botocore's standard mode waited before each retry
+    assert result["executionArn"].endswith(f":{request_id}")
+    assert flow.request_item(request_id)["status"] != "Failed"

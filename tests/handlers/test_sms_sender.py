@@ -72,11 +72,10 @@ def test_second_invocation_sends_nothing_and_keeps_the_new_task_token(flow, cont
     assert _token_item(link_token.digest(token))["taskToken"] == "tt-retry"
 
 
-def test_sns_is_tried_three_times_then_the_task_fails(flow, context, aws_client):
+def test_sns_refusing_for_good_fails_the_task(flow, context, aws_client):
     request_id = flow.orchestrated()
     stub = Stubber(aws_client("sns", "ap-northeast-1"))
-    for _ in range(3):
-        stub.add_client_error("publish", "InternalError", http_status_code=500)
+    stub.add_client_error("publish", "InvalidParameter", http_status_code=400)
     with stub, pytest.raises(Exception, match="SNS refused") as failure:
         sms_sender.handler({"requestId": request_id, "taskToken": "tt"}, context)
     stub.assert_no_pending_responses()
@@ -95,6 +94,36 @@ def test_sns_succeeding_on_a_retry_sends_once(flow, context, aws_client):
         result = sms_sender.handler({"requestId": request_id, "taskToken": "tt"}, context)
     assert result["messageId"] == "m-1"
     assert flow.request_item(request_id)["status"] == "SMSSent"
+
+
+def _texting_after(flow, context, aws_client, waited_share, then_sent):
+    from datetime import UTC, datetime
+
+    from handlers import clock
+
+    request_id = flow.orchestrated()
+    started = datetime.fromtimestamp(clock.now() - 300 * waited_share, UTC)  # the wait is 300 s
+    stub = Stubber(aws_client("sns", "ap-northeast-1"))
+    stub.add_client_error("publish", "Throttling", http_status_code=400)
+    if then_sent:
+        stub.add_response(
+            "publish", {"MessageId": "m-2"}, {"PhoneNumber": ANY, "Message": ANY, "MessageAttributes": ANY}
+        )
+    event = {"requestId": request_id, "taskToken": "tt", "waitStartedAt": started.isoformat()}
+    with stub:
+        try:
+            return sms_sender.handler(event, context)
+        finally:
+            stub.assert_no_pending_responses()
+
+
+def test_a_throttled_text_is_retried_while_half_the_wait_is_left(flow, context, aws_client):
+    assert _texting_after(flow, context, aws_client, 0.4, then_sent=True)["messageId"] == "m-2"
+
+
+def test_a_throttled_text_is_not_retried_once_less_than_half_the_wait_is_left(flow, context, aws_client):
+    with pytest.raises(Exception, match="SNS refused the SMS 1 times"):
+        _texting_after(flow, context, aws_client, 0.6, then_sent=False)
 
 
 def test_log_mode_writes_the_message_instead_of_texting(flow, context, aws_client, monkeypatch, capsys):

@@ -103,3 +103,31 @@ def test_an_answer_is_taken_up_to_the_last_millisecond_of_the_wait(
         answer = flow.respond({"token": token, "response": "accept"})
 
     assert answer["statusCode"] == status, answer
+
+
+def test_an_event_the_workflow_wrote_takes_its_place_by_its_iso_time(flow: Any, aws: Any) -> None:
+    # The workflow's last-resort steps write `at` as Step Functions' ISO 8601 entry time
+    # (components/state_machine.py): the timeline reads it as the same instant.
+    request_id = flow.created()
+    at_ms = int(clock.now() * 1000) + 2_000
+    entered = (
+        datetime.fromtimestamp(at_ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
+    aws.put_item(
+        TableName=TABLE,
+        Item={
+            "PK": {"S": f"REQ#{request_id}"},
+            "SK": {"S": f"EVENT#{entered}#workflow"},
+            "eventType": {"S": "Timeout"},
+            "at": {"S": entered},
+            "details": {"M": {"by": {"S": "workflow"}}},
+            "expiresAt": {"N": "1900000000"},
+        },
+    )
+    later = event_put(TABLE, request_id, "Failed", at_ms + 1, {})["Put"]
+    aws.put_item(TableName=TABLE, Item=later["Item"])  # sorts before it by key, after it by time
+
+    events = _status(flow, request_id)["events"]
+
+    assert [e["type"] for e in events] == ["Created", "Timeout", "Failed"]
+    assert events[1]["at"] == entered

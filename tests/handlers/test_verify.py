@@ -108,6 +108,26 @@ def test_an_unknown_pair_gets_the_same_answer_and_no_text(customer: Customer) ->
     assert len(customer.texts) == 1
 
 
+def test_a_code_publish_sns_never_answered_is_the_same_202_and_the_code_stands(
+    customer: Customer, aws_client: Any
+) -> None:
+    from botocore.exceptions import ReadTimeoutError
+
+    def lost(**_: Any) -> None:
+        raise ReadTimeoutError(endpoint_url="https://sns")  # SNS may have texted; the answer never came
+
+    sns = aws_client("sns", "ap-northeast-1")
+    sns.meta.events.register("before-send.sns.Publish", lost)
+    try:
+        answer = customer.request_code()
+    finally:
+        sns.meta.events.unregister("before-send.sns.Publish", lost)
+
+    assert answer["statusCode"] == 202, answer
+    assert len(customer.texts) == 1  # one attempt only: a second could text the customer twice
+    assert customer.confirm(customer.last_code())["statusCode"] == 200
+
+
 def test_only_the_codes_hmac_is_stored(customer: Customer, aws: Any) -> None:
     customer.request_code()
     code = customer.last_code()
@@ -145,7 +165,7 @@ def test_every_verify_answer_leaves_no_earlier_than_the_floor(
 
 
 class _NoSms:
-    def send(self, phone: str, body: str) -> str:
+    def send(self, phone: str, body: str, *, give_up_at: float | None = None) -> str:
         raise AssertionError("an unknown pair is never texted")
 
 

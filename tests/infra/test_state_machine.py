@@ -204,6 +204,7 @@ class StandIns:
         self.task_token = threading.Event()
         self.token = ""
         self.failing: set[str] = set()
+        self.timeout_leaves_it_open = False
 
     def __call__(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
         key = function.rsplit(":", 1)[-1]
@@ -215,7 +216,8 @@ class StandIns:
             self.task_token.set()
             return {}
         if key == "timeout":
-            _end(event["requestId"], "Timeout")
+            if not self.timeout_leaves_it_open:
+                _end(event["requestId"], "Timeout")
             return {"response": "timeout", "alternativeTime": None}
         if key == "failure":
             _end(event["requestId"], "Failed")
@@ -283,6 +285,9 @@ def stand_ins(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIns]:
         yield functions
 
 
+EXPIRES_AT = 1_900_000_000  # the request's TTL, handed to the workflow in its input
+
+
 def _start(wait_seconds: int, execution: str) -> tuple[Any, str]:
     boto3.client("dynamodb", region_name=REGION).put_item(
         TableName=TABLE,
@@ -292,6 +297,7 @@ def _start(wait_seconds: int, execution: str) -> tuple[Any, str]:
             "requestId": {"S": execution},
             "status": {"S": "SMSSent"},
             "createdAt": {"N": "1"},
+            "expiresAt": {"N": str(EXPIRES_AT)},
         },
     )
     client = boto3.client("stepfunctions", region_name=REGION)
@@ -302,7 +308,9 @@ def _start(wait_seconds: int, execution: str) -> tuple[Any, str]:
         type="STANDARD",
     )["stateMachineArn"]
     arn = client.start_execution(
-        stateMachineArn=machine, name=execution, input=json.dumps({"requestId": execution})
+        stateMachineArn=machine,
+        name=execution,
+        input=json.dumps({"requestId": execution, "expiresAt": EXPIRES_AT}),
     )["executionArn"]
     return client, arn
 
@@ -371,21 +379,30 @@ def _answer(client: Any, stand_ins: StandIns, request_id: str) -> None:
     )
 
 
+def _workflow_events(request_id: str) -> list[dict[str, Any]]:
+    answer = boto3.client("dynamodb", region_name=REGION).query(
+        TableName=TABLE,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :events)",
+        ExpressionAttributeValues={":pk": {"S": f"REQ#{request_id}"}, ":events": {"S": "EVENT#"}},
+    )
+    return list(answer["Items"])
+
+
 @pytest.mark.parametrize(
-    ("failing", "partner", "status", "source"),
+    ("failing", "partner", "status", "source", "workflow_event"),
     [
-        ({"sms_sender"}, "silent", "Failed", "function"),
-        ({"timeout"}, "silent", "Timeout", "function"),
-        ({"sms_sender", "failure"}, "silent", "Failed", "function"),
-        ({"notification"}, "answers", "Responded", "accept"),
-        ({"notification"}, "silent", "Timeout", "timeout"),
-        ({"timeout", "notification"}, "silent", "Timeout", "timeout"),
-        ({"sms_sender", "failure", "notification"}, "silent", "Failed", "failed"),
+        ({"sms_sender"}, "silent", "Failed", "function", False),
+        ({"timeout"}, "silent", "Timeout", "function", True),
+        ({"sms_sender", "failure"}, "silent", "Failed", "function", True),
+        ({"notification"}, "answers", "Responded", "accept", False),
+        ({"notification"}, "silent", "Timeout", "timeout", False),
+        ({"timeout", "notification"}, "silent", "Timeout", "timeout", True),
+        ({"sms_sender", "failure", "notification"}, "silent", "Failed", "failed", True),
     ],
     ids=lambda value: "+".join(sorted(value)) if isinstance(value, set) else str(value),
 )
 def test_a_task_failing_for_good_still_ends_the_request_with_a_message(
-    stand_ins: StandIns, failing: set[str], partner: str, status: str, source: str
+    stand_ins: StandIns, failing: set[str], partner: str, status: str, source: str, workflow_event: bool
 ) -> None:
     stand_ins.failing = failing
     request_id = "req-" + "-".join(sorted(failing)) + "-" + partner
@@ -406,6 +423,35 @@ def test_a_task_failing_for_good_still_ends_the_request_with_a_message(
         assert notification["source"]["S"] == "template"
     if status == "Failed":
         assert item["failureReason"]["S"]
+    # A status the workflow set itself has its timeline event, once; one a function set has none from it.
+    events = _workflow_events(request_id)
+    if workflow_event:
+        (event,) = events
+        assert event["eventType"]["S"] == status
+        assert event["SK"]["S"] == f"EVENT#{event['at']['S']}#workflow"
+        assert event["details"]["M"]["by"]["S"] == "workflow"
+        assert ("reason" in event["details"]["M"]) == (status == "Failed")
+        assert event["expiresAt"]["N"] == str(EXPIRES_AT)
+        assert item["endedBy"]["S"] == "workflow"
+    else:
+        assert events == []
+
+
+def test_a_request_left_open_by_every_function_is_ended_with_its_event_by_the_last_step(
+    stand_ins: StandIns,
+) -> None:
+    stand_ins.failing = {"notification"}
+    stand_ins.timeout_leaves_it_open = True  # answers as if it had ended the request, but did not
+    client, arn = _start(wait_seconds=1, execution="req-stranded")
+
+    _finished(client, arn)
+
+    item = _request("req-stranded")
+    assert item["status"]["S"] == "Timeout"
+    (event,) = _workflow_events("req-stranded")
+    assert event["eventType"]["S"] == "Timeout"
+    assert event["details"]["M"] == {"by": {"S": "workflow"}}
+    assert event["expiresAt"]["N"] == str(EXPIRES_AT)
 
 
 def test_a_message_stored_by_a_function_is_never_replaced_by_the_template(stand_ins: StandIns) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -219,3 +220,98 @@ def test_a_query_answers_what_moto_alone_answers(indexed: Any, query: dict[str, 
     assert repaired["Count"] > 0
     assert repaired["Items"] == alone["Items"]
     assert repaired.get("LastEvaluatedKey") == alone.get("LastEvaluatedKey")
+
+
+def _count_once(token: str, by: int = 1) -> dict[str, Any]:
+    return {
+        "TransactItems": [
+            {
+                "Update": {
+                    "TableName": "t",
+                    "Key": {"PK": {"S": "COUNTER"}, "SK": {"S": "A"}},
+                    "UpdateExpression": "ADD hits :by",
+                    "ExpressionAttributeValues": {":by": {"N": str(by)}},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": "t",
+                    "Item": {"PK": {"S": f"ONCE#{token}"}, "SK": {"S": "A"}},
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ],
+        "ClientRequestToken": token,
+    }
+
+
+def _hits(table: Any) -> int:
+    item = table.get_item(TableName="t", Key={"PK": {"S": "COUNTER"}, "SK": {"S": "A"}})["Item"]
+    return int(item["hits"]["N"])
+
+
+def test_moto_alone_applies_a_repeated_client_request_token_again(table: Any) -> None:
+    # What the repair is for: the store's retry after a lost answer fails the conditions it satisfied.
+    table.transact_write_items(**_count_once("lost-answer"))
+    with pytest.raises(ClientError) as refused:
+        table.transact_write_items(**_count_once("lost-answer"))
+    assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
+
+
+def test_a_repeated_client_request_token_succeeds_without_applying_twice(table: Any, repaired: None) -> None:
+    table.transact_write_items(**_count_once("lost-answer"))
+    table.transact_write_items(**_count_once("lost-answer"))  # the retry after a lost answer
+    table.transact_write_items(**_count_once("another"))
+
+    assert _hits(table) == 2
+
+
+def test_a_client_request_token_reused_for_another_request_is_refused(table: Any, repaired: None) -> None:
+    table.transact_write_items(**_count_once("reused"))
+    with pytest.raises(ClientError) as refused:
+        table.transact_write_items(**_count_once("reused", by=5))
+
+    assert refused.value.response["Error"]["Code"] == "IdempotentParameterMismatchException"
+    assert _hits(table) == 1
+
+
+def test_a_cancelled_transaction_does_not_claim_its_token(table: Any, repaired: None) -> None:
+    table.put_item(TableName="t", Item={"PK": {"S": "ONCE#early"}, "SK": {"S": "A"}})
+    for _ in range(2):  # cancelled both times: nothing was applied, so nothing is remembered
+        with pytest.raises(ClientError) as refused:
+            table.transact_write_items(**_count_once("early"))
+        assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
+
+
+def test_moto_answers_a_repeated_start_execution_as_step_functions_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What `handlers/adapters/workflow.py` relies on when it starts again after a lost answer.
+    import json
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    waiting = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "End": True}}}
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions", region_name="ap-northeast-2")
+        machine = sfn.create_state_machine(
+            name="m", definition=json.dumps(waiting), roleArn="arn:aws:iam::123456789012:role/r"
+        )["stateMachineArn"]
+        first = sfn.start_execution(stateMachineArn=machine, name="req-1", input='{"requestId": "req-1"}')
+        again = sfn.start_execution(stateMachineArn=machine, name="req-1", input='{"requestId": "req-1"}')
+        with pytest.raises(ClientError) as other_input:
+            sfn.start_execution(stateMachineArn=machine, name="req-1", input='{"requestId": "other"}')
+        sfn.stop_execution(executionArn=first["executionArn"])
+        for _ in range(100):  # the interpreter stops it on its own thread
+            if sfn.describe_execution(executionArn=first["executionArn"])["status"] != "RUNNING":
+                break
+            time.sleep(0.05)
+        with pytest.raises(ClientError) as ended:
+            sfn.start_execution(stateMachineArn=machine, name="req-1", input='{"requestId": "req-1"}')
+        executions = sfn.list_executions(stateMachineArn=machine)["executions"]
+
+    assert again["executionArn"] == first["executionArn"]
+    assert other_input.value.response["Error"]["Code"] == "ExecutionAlreadyExists"
+    assert ended.value.response["Error"]["Code"] == "ExecutionAlreadyExists"
+    assert len(executions) == 1

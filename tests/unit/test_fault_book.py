@@ -78,3 +78,45 @@ def test_clearing_removes_every_fault() -> None:
 
     assert book.active() == []
     assert book.take("sns.Publish", "intake") is None
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "params", "error"),
+    [
+        ("sns", "Publish", {"PhoneNumber": "+821012345678", "Message": "본문"}, "ThrottlingException"),
+        ("sns", "Publish", {"PhoneNumber": "+821012345678", "Message": "본문"}, "InternalServerError"),
+        ("dynamodb", "GetItem", {"TableName": "t", "Key": {"PK": {"S": "x"}}}, "ThrottlingException"),
+        (
+            "stepfunctions",
+            "StartExecution",
+            {"stateMachineArn": "arn:aws:states:ap-northeast-2:1:stateMachine:m"},
+            "ThrottlingException",
+        ),
+    ],
+)
+def test_an_injected_error_reaches_the_caller_as_that_services_error(
+    service: str, operation: str, params: dict[str, Any], error: str
+) -> None:
+    # Each protocol gets its own error shape (SNS: XML; botocore sends its Content-Type as bytes there).
+    import boto3
+    from botocore import xform_name
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    from local.faults import _error_response
+
+    client = boto3.client(
+        service,
+        region_name="ap-northeast-2",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+    event = f"before-send.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+    client.meta.events.register(event, lambda request, **_: _error_response(request, error))
+    method = getattr(client, xform_name(operation))
+
+    with pytest.raises(ClientError) as raised:
+        method(**params)
+
+    assert raised.value.response["Error"]["Code"] == error
