@@ -15,7 +15,14 @@ from handlers.models.domain import ANSWERABLE, OperatorAction, Status
 from handlers.models.errors import AlreadyEndedError, NotWaitingError
 from handlers.store import keys
 from handlers.store.schema import GSI2, GSI2_PARTITION, GSI2_SORT
-from handlers.store.table import Item, Store, TransactionCancelledError, from_dynamo, to_dynamo
+from handlers.store.table import (
+    Item,
+    Store,
+    TransactionCancelledError,
+    event_time_ms,
+    from_dynamo,
+    to_dynamo,
+)
 
 # Statuses in which the partner's wait runs and a link is out.
 LINK_OUT = (Status.SMS_SENT, Status.OPENED)
@@ -93,7 +100,10 @@ class ConsoleStore(Store):
             Limit=1,
         )
         items = page.get("Items") or []
-        return from_dynamo(items[0]) if items else None
+        if not items:
+            return None
+        event = from_dynamo(items[0])
+        return {**event, "at": event_time_ms(event)}  # the workflow's own events carry an ISO 8601 `at`
 
     def tokens(self, digests: Sequence[str]) -> dict[str, Item]:
         """The link token items of these digests (one batch read per 100)."""

@@ -11,7 +11,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from handlers import admin, failure, timeout
-from tests.handlers.conftest import CUSTOMER_PHONE, PARTNER_PHONE, STATE_MACHINE_NAME
+from tests.handlers.conftest import CUSTOMER_PHONE, PARTNER_PHONE, STATE_MACHINE_NAME, TABLE
 
 OPERATOR = "operator@example.com"
 NOTE = "업체가 전화로 수락했습니다"
@@ -228,6 +228,37 @@ def test_the_queue_filters_by_status_and_lists_of_statuses(console, flow, contex
     ]
     assert console.queue()[1]["items"] == []
 
+
+
+def test_a_status_the_workflow_set_itself_is_the_rows_last_event(console, flow, aws):
+    # The workflow's last-resort steps write their event with an ISO 8601 `at` (components/state_machine.py).
+    request_id, _ = flow.texted()
+    entered = "2026-12-02T07:40:01.250Z"
+    aws.update_item(
+        TableName=TABLE,
+        Key={"PK": {"S": f"REQ#{request_id}"}, "SK": {"S": "METADATA"}},
+        UpdateExpression="SET #status = :t, endedBy = :w",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":t": {"S": "Timeout"}, ":w": {"S": "workflow"}},
+    )
+    aws.put_item(
+        TableName=TABLE,
+        Item={
+            "PK": {"S": f"REQ#{request_id}"},
+            "SK": {"S": f"EVENT#{entered}#workflow"},
+            "eventType": {"S": "Timeout"},
+            "at": {"S": entered},
+            "details": {"M": {"by": {"S": "workflow"}}},
+        },
+    )
+
+    status, page = console.queue(status="Timeout")
+    detail_status, detail = console.detail(request_id)
+
+    assert (status, detail_status) == (200, 200)
+    assert page["items"][0]["lastEvent"] == {"type": "Timeout", "at": entered}
+    assert detail["events"][-1]["type"] == "Timeout"
+    assert detail["events"][-1]["at"] == entered
 
 @pytest.mark.parametrize(
     ("query", "field"),
