@@ -229,7 +229,6 @@ def test_the_queue_filters_by_status_and_lists_of_statuses(console, flow, contex
     assert console.queue()[1]["items"] == []
 
 
-
 def test_a_status_the_workflow_set_itself_is_the_rows_last_event(console, flow, aws):
     # The workflow's last-resort steps write their event with an ISO 8601 `at` (components/state_machine.py).
     request_id, _ = flow.texted()
@@ -259,6 +258,7 @@ def test_a_status_the_workflow_set_itself_is_the_rows_last_event(console, flow, 
     assert page["items"][0]["lastEvent"] == {"type": "Timeout", "at": entered}
     assert detail["events"][-1]["type"] == "Timeout"
     assert detail["events"][-1]["at"] == entered
+
 
 @pytest.mark.parametrize(
     ("query", "field"),
