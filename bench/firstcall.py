@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.seed import CUSTOMER_PHONE, event, reservation, seed
+from components.functions import LIBRARY_ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "ap-northeast-2"
@@ -302,6 +303,7 @@ def function_environment(endpoint: str) -> dict[str, str]:
         "AWS_REGION": REGION,
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_LAMBDA_FUNCTION_NAME": "firstcall",
+        **LIBRARY_ENVIRONMENT,  # as every deployed function has it
         "TABLE_NAME": TABLE,
         "ORCHESTRATOR_FUNCTION": "orchestrator",
         "STATE_MACHINE_ARN": f"arn:aws:states:{REGION}:123456789012:stateMachine:firstcall",

@@ -18,7 +18,6 @@ from handlers.observability import count, logger, set_correlation_id
 from handlers.store import keys
 from handlers.store.table import Item, Store
 from handlers.usecases.limits import utc_day
-from handlers.usecases.notify import template_notification
 
 
 class Classifier(Protocol):
@@ -102,6 +101,10 @@ def submit(
     try:
         hand_over.hand_over(request_id)
     except (ClientError, BotoCoreError):
+        # Imported here: the notification use case brings the model writer and its checks, which a
+        # question that was handed over never needs (`make bench`, first call).
+        from handlers.usecases.notify import template_notification
+
         # The request exists: end it with a message the customer can read instead of leaving it `Created`.
         logger().exception("hand-over to the orchestrator failed")
         count("RequestFailed", reason="hand-over")

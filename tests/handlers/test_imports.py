@@ -88,3 +88,13 @@ def test_functions_that_parse_no_body_on_their_cold_start_import_no_pydantic(mod
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     assert [name for name in loaded if name.split(".")[0] in {"pydantic", "pydantic_core"}] == []
+
+
+def test_a_question_handed_over_loads_no_notification_writer():
+    # The intake ends a request itself only when the hand-over fails; the model writer, its prompt and its
+    # checks are that branch's imports, not every question's.
+    probe = "import sys, handlers.intake; print(' '.join(sys.modules))"
+    loaded = subprocess.run(  # noqa: S603 - our own interpreter running a fixed probe
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert [m for m in ("handlers.usecases.notify", "handlers.adapters.notifier") if m in loaded] == []

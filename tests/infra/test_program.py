@@ -183,6 +183,12 @@ def test_functions_log_at_the_stack_level_not_lambdas_default(stack: str, level:
     assert {f["inputs"]["environment"]["variables"]["POWERTOOLS_LOG_LEVEL"] for f in functions} == {level}
 
 
+def test_no_function_scans_for_pydantic_plugins_on_a_cold_start(program: dict[str, Any]) -> None:
+    functions = of_type(program, "aws:lambda/function:Function")
+    values = {f["inputs"]["environment"]["variables"]["PYDANTIC_DISABLE_PLUGINS"] for f in functions}
+    assert values == {"__all__"}
+
+
 def test_service_delivered_logs_go_to_vended_log_groups(program: dict[str, Any]) -> None:
     groups = {g["name"]: g["outputs"]["arn"] for g in of_type(program, "aws:cloudwatch/logGroup:LogGroup")}
     (stage,) = of_type(program, "aws:apigatewayv2/stage:Stage")
