@@ -5,6 +5,7 @@ finding at all, and one request is handled with the keyboard alone."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -218,3 +219,21 @@ def test_a_timeout_of_the_last_day_stands_out_in_the_queue(hurried_pages: Pages,
     expect(row).to_have_class("row-alert")
     expect(row).to_contain_text("24시간 내")
     capture(console, "console-timeouts", every_impact=True)
+
+    # An empty tab says why it is empty (nobody closes requests on this runtime).
+    console.get_by_role("tab", name="운영자 종료").click()
+    expect(console.locator("#queue-empty")).to_have_text("운영자가 종료한 문의가 없습니다.")
+    expect(console.locator("#queue-table-wrap")).to_be_hidden()
+    capture(console, "console-empty", every_impact=True)
+
+    # The API failing: the page says so in Korean and that it tries again by itself.
+    unavailable = json.dumps({"error": "UNAVAILABLE", "message": "서비스를 잠시 이용할 수 없습니다."})
+    console.route(
+        re.compile(r"/api/admin/requests\?"),
+        lambda route: route.fulfill(status=503, content_type="application/json", body=unavailable),
+    )
+    console.get_by_role("tab", name=re.compile("^시간 초과")).click()
+    expect(console.locator("#queue-error")).to_have_text(
+        "목록을 불러오지 못했습니다. 서비스를 잠시 이용할 수 없습니다. 자동으로 다시 시도합니다."
+    )
+    capture(console, "console-error", every_impact=True)
