@@ -55,6 +55,8 @@ def access_log_format() -> dict[str, str]:
         "latencyMs": "$context.responseLatency",
         "integrationLatencyMs": "$context.integrationLatency",
         "integrationError": "$context.integrationErrorMessage",
+        # Why the JWT authorizer refused a console request (expired, wrong audience, ...); never the token.
+        "authorizerError": "$context.authorizer.error",
         "responseLength": "$context.responseLength",
     }
 

@@ -201,10 +201,17 @@ def test_a_wrong_password_gets_cognitos_refusal(client: LocalClient) -> None:
 
 def test_the_console_page_reaches_cognito_at_the_runtimes_own_path(client: LocalClient) -> None:
     config = client.http.get(f"{client.base_url}/config.js", timeout=30).text
-    console = client.http.get(f"{client.base_url}/admin/", timeout=30)
     customer = client.http.get(f"{client.base_url}/", timeout=30)
     endpoint = f"{client.base_url}/_local/cognito-idp/"
 
     assert f'"cognitoEndpoint": "{endpoint}"' in config
-    assert f"connect-src 'self' {endpoint};" in console.headers["Content-Security-Policy"]
     assert "connect-src 'self';" in customer.headers["Content-Security-Policy"]
+    for address in ("/admin/", "/admin"):
+        console = client.http.get(f"{client.base_url}{address}", timeout=30, allow_redirects=False)
+        assert console.status_code == 200, address
+        assert '<script src="/admin/auth.js"' in console.text
+        assert f"connect-src 'self' {endpoint};" in console.headers["Content-Security-Policy"]
+        assert console.headers["Cache-Control"] == "no-store"
+    script = client.http.get(f"{client.base_url}/admin/auth.js", timeout=30)
+    assert script.status_code == 200
+    assert "window.PartnerConfirmAuth" in script.text
