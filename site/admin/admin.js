@@ -87,6 +87,9 @@
       user: function () {
         return module.currentUser();
       },
+      isOperator: function () {
+        return !module.isOperator || module.isOperator();
+      },
       signOut: async function () {
         pending = null;
         try {
@@ -1025,8 +1028,14 @@
       setError(el("signin-error"), W.noAuthModule);
       return;
     }
-    if (auth.user()) enterConsole(false);
-    else showSignIn();
+    if (auth.user() && auth.isOperator()) {
+      enterConsole(false);
+    } else if (auth.user()) {
+      auth.signOut(); // a session kept from another account: the console is for operators only
+      showSignIn(W.forbidden);
+    } else {
+      showSignIn();
+    }
   }
 
   document.addEventListener("DOMContentLoaded", init);

@@ -20,7 +20,7 @@ from browsing import (
 )
 from playwright.sync_api import Locator, Page, expect
 
-from local.console import DEMO_OPERATOR
+from local.console import DEMO_NON_OPERATOR, DEMO_OPERATOR
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +32,12 @@ ARRIVAL_MS = 25_000
 MAX_TABS = 80
 
 
-def sign_in(page: Page) -> None:
-    page.get_by_label("이메일").fill(OPERATOR[0])
-    page.get_by_label("비밀번호").fill(OPERATOR[1])
+def sign_in(page: Page, credentials: tuple[str, str] = OPERATOR) -> None:
+    page.get_by_label("이메일").fill(credentials[0])
+    page.get_by_label("비밀번호").fill(credentials[1])
     page.get_by_role("button", name="로그인").click()
-    expect(page.get_by_role("heading", name="문의 목록")).to_be_visible()
+    if credentials == OPERATOR:
+        expect(page.get_by_role("heading", name="문의 목록")).to_be_visible()
 
 
 def row_button(page: Page, reservation_number: str) -> Locator:
@@ -56,6 +57,10 @@ def test_operator_works_a_request_from_the_queue_to_sign_out(pages: Pages, syste
     console = pages.open(system + "/admin/", width=DESKTOP, height=900)
     expect(console.get_by_role("heading", name="운영자 로그인")).to_be_visible()
     capture(console, "console-sign-in", every_impact=True)
+    # Someone signed in who is not an operator is told so, and stays out.
+    sign_in(console, DEMO_NON_OPERATOR)
+    expect(console.locator("#signin-error")).to_contain_text("운영자 권한이 없습니다")
+    expect(console.locator("#queue")).to_be_hidden()
     sign_in(console)
 
     # A customer asks on the customer page: the question appears in the queue without a reload.
