@@ -1,4 +1,4 @@
-"""Four repairs to moto 5.2.5 that keep a long-running local runtime steady (issue 11, section 6).
+"""Five repairs to moto 5.2.5 that keep a long-running local runtime steady (issue 11, section 6).
 
 Measured alone (docs/upstream/moto-transact-write-items-leak.md): every `TransactWriteItems` deep-copies
 each table it names as a rollback backup, and moto's `BaseModel.__new__` appends every instance it
@@ -23,6 +23,12 @@ The repairs are for the local runtime only and rely on its one lock around the e
    `IdempotentParameterMismatchException`, as DynamoDB does. The store sends one token across its retries
    (`handlers/store/retry.py`), so a retry after a lost answer (`/_local/faults` `timeout`) is told
    success, instead of failing the conditions its first attempt satisfied.
+5. A finished Step Functions execution keeps only what DescribeExecution and GetExecutionHistory read.
+   moto keeps every execution's whole interpreter environment (states, frames, callback pools, and the
+   event history as live objects: about 23 KB per execution of this workflow, measured) and every thread
+   it ever started (`TMP_THREADS`, four per execution). Every few seconds, under the lock, each execution
+   that ended has its environment replaced by its history, pickled and compressed, and dead threads leave
+   the list. Callbacks to an ended execution find nothing there (`InvalidToken`), as on AWS.
 """
 
 from __future__ import annotations
@@ -30,9 +36,11 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import pickle
 import threading
 import time
 import weakref
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -207,6 +215,81 @@ def _transact_response(handler: Any) -> Any:
     return answer
 
 
+# -- 5. finished executions ---------------------------------------------------------------------------
+
+COMPACT_EVERY_SECONDS = 2.0
+_compaction: dict[str, float] = {"last": 0.0}
+
+
+class EndedExecution:
+    """Stands in for an ended execution's worker and environment: its history, and nothing to call back.
+
+    It answers every attribute moto's backend reads from `execution.exec_worker(.env)`: the event history
+    (`env.event_manager.get_event_history()`), callbacks (`env.callback_pool_manager.notify/heartbeat/get`:
+    no such callback), map runs (`env.map_run_record_pool_manager.get/get_all`: none) and stop (no-op)."""
+
+    def __init__(self, history: Any) -> None:
+        self._history = zlib.compress(pickle.dumps(history, protocol=pickle.HIGHEST_PROTOCOL))
+
+    @property
+    def env(self) -> EndedExecution:
+        return self
+
+    @property
+    def event_manager(self) -> EndedExecution:
+        return self
+
+    @property
+    def callback_pool_manager(self) -> EndedExecution:
+        return self
+
+    @property
+    def map_run_record_pool_manager(self) -> EndedExecution:
+        return self
+
+    def get_event_history(self) -> Any:
+        return pickle.loads(zlib.decompress(self._history))  # noqa: S301 - bytes this process pickled
+
+    def notify(self, *_: Any, **__: Any) -> bool:
+        return False
+
+    def heartbeat(self, *_: Any, **__: Any) -> bool:
+        return False
+
+    def get(self, *_: Any, **__: Any) -> None:
+        return None
+
+    def get_all(self) -> list[Any]:
+        return []
+
+    def stop(self, *_: Any, **__: Any) -> None:
+        return None
+
+
+def compact_ended_executions() -> int:
+    """Replace the worker of every ended execution by an `EndedExecution`; prune dead threads. Returns how
+    many executions were compacted. Run under the emulator lock."""
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    compacted = 0
+    for regions in list(dict.values(stepfunctions_parser_backends)):
+        for backend in list(dict.values(regions)):
+            for machine in list(backend.state_machines):
+                for execution in list(machine.executions):
+                    worker = getattr(execution, "exec_worker", None)
+                    if worker is None or isinstance(worker, EndedExecution):
+                        continue
+                    if getattr(execution, "exec_status", None) is None or execution.status == "RUNNING":
+                        continue
+                    env = getattr(worker, "env", None)
+                    history = env.event_manager.get_event_history() if env is not None else []
+                    execution.exec_worker = EndedExecution(history)  # type: ignore[attr-defined]
+                    compacted += 1
+    TMP_THREADS[:] = [thread for thread in TMP_THREADS if thread.is_alive()]
+    return compacted
+
+
 def install() -> None:
     """Apply the repairs (idempotent). Call before serving; the caller serialises emulator calls."""
     from moto.dynamodb.models import DynamoDBBackend
@@ -248,5 +331,10 @@ def uninstall() -> None:
 
 
 def after_call() -> None:
-    """Run under the emulator lock after each call: services loaded by the call get weak tracking too."""
+    """Run under the emulator lock after each call: services loaded by the call get weak tracking too,
+    and every few seconds ended executions give back what only a running one needs."""
     track_weakly()
+    now = time.monotonic()
+    if now - _compaction["last"] >= COMPACT_EVERY_SECONDS:
+        _compaction["last"] = now
+        compact_ended_executions()

@@ -8,7 +8,8 @@ attempt fails for a while). Each cell is one question on a reservation of its ow
 - the partner was texted at most once;
 - clients saw no 5xx other than 503 UNAVAILABLE, and that only while a persistent fault lasted.
 Cells run one after another (faults are per function and operation, so cells in parallel would share them).
-The matrix is printed as a table. The runtime's whole output is then scanned for secrets (section 5).
+The matrix is printed as a table. The runtime's whole output is then scanned for secrets (section 5): link
+tokens, task tokens, verification codes and full phone numbers.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 import pytest
 import requests
-from e2e_client import LINK, TERMINAL, LocalClient
+from e2e_client import CODE, LINK, TERMINAL, LocalClient
 
 from bench import soak
 from components import seed_data
@@ -232,9 +233,18 @@ def test_the_request_ends_once_and_its_customer_is_told(matrix: list[Cell], inde
 _PHONES = re.compile(r"(?<!\d)(?:\+82|0)1[016789][\s.-]?\d{3,4}[\s.-]?\d{4}(?!\d)")
 
 
-def test_no_log_line_holds_a_token_or_a_phone_number(system: RunningSystem, matrix: list[Cell]) -> None:
+def _standalone(values: set[str], printed: str) -> list[str]:
+    """The values that appear in `printed` on their own (not inside a longer run of letters or digits:
+    a six-digit code is found in "code=123456", never inside a hex id, a timestamp or a decimal fraction)."""
+    return sorted(v for v in values if re.search(rf"(?<![0-9A-Za-z.]){re.escape(v)}(?![0-9A-Za-z])", printed))
+
+
+def test_no_log_line_holds_a_token_a_code_or_a_phone_number(
+    system: RunningSystem, matrix: list[Cell]
+) -> None:
     client = LocalClient(system.base_url)
     tokens = {match["token"] for text in client.sms() if (match := LINK.search(text["body"]))}
+    codes = {match["code"] for text in client.sms() if (match := CODE.search(text["body"]))}
     dynamodb = soak_client(system.base_url)
     table = client.outputs()["tableName"]
     task_tokens = {
@@ -256,9 +266,18 @@ def test_no_log_line_holds_a_token_or_a_phone_number(system: RunningSystem, matr
 
     assert tokens
     assert task_tokens
+    assert len(codes) >= len(matrix)  # every cell's customer verified with a code of their own
     assert [t for t in tokens if t in printed] == []
     assert [t for t in task_tokens if t in printed] == []
+    assert _standalone(codes, printed) == []
     assert _PHONES.findall(printed) == []
+
+
+def test_the_log_scan_would_find_a_code_that_leaked() -> None:
+    # The scan itself: a code printed as a value is found; the same digits inside ids and times are not.
+    assert _standalone({"123456"}, '{"message": "code sent", "code": "123456"}') == ["123456"]
+    assert _standalone({"123456"}, "인증번호 123456 (5분)") == ["123456"]
+    assert _standalone({"123456"}, '"id": "a123456f", "Timestamp": 1796123456000, "t": 0.123456') == []
 
 
 def soak_client(base_url: str) -> Any:

@@ -315,3 +315,69 @@ def test_moto_answers_a_repeated_start_execution_as_step_functions_does(
     assert other_input.value.response["Error"]["Code"] == "ExecutionAlreadyExists"
     assert ended.value.response["Error"]["Code"] == "ExecutionAlreadyExists"
     assert len(executions) == 1
+
+
+def _run_executions(count: int) -> tuple[Any, list[str]]:
+    import json
+
+    steps = {
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Result": {"x": "y" * 200}, "ResultPath": "$.a", "Next": "B"},
+            "B": {"Type": "Pass", "ResultPath": "$.b", "End": True},
+        },
+    }
+    sfn = boto3.client("stepfunctions", region_name="ap-northeast-2")
+    machine = sfn.create_state_machine(
+        name="m", definition=json.dumps(steps), roleArn="arn:aws:iam::123456789012:role/r"
+    )["stateMachineArn"]
+    arns = []
+    for index in range(count):
+        arn = sfn.start_execution(stateMachineArn=machine, name=f"e{index}", input='{"n": 1}')["executionArn"]
+        for _ in range(200):
+            if sfn.describe_execution(executionArn=arn)["status"] != "RUNNING":
+                break
+            time.sleep(0.01)
+        arns.append(arn)
+    return sfn, arns
+
+
+def _live(type_name: str) -> int:
+    gc.collect()
+    return sum(1 for obj in gc.get_objects() if type(obj).__name__ == type_name)
+
+
+def test_ended_executions_keep_only_their_description_and_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn, arns = _run_executions(10)
+        time.sleep(0.2)  # the interpreter's threads finish just after the status changes
+        before = [
+            (sfn.describe_execution(executionArn=a), sfn.get_execution_history(executionArn=a)) for a in arns
+        ]
+        environments_before = _live(Environment.__name__)
+
+        assert emulator.compact_ended_executions() == 10
+        after = [
+            (sfn.describe_execution(executionArn=a), sfn.get_execution_history(executionArn=a)) for a in arns
+        ]
+
+        assert environments_before >= 10  # today's moto keeps every ended execution's whole environment
+        assert _live(Environment.__name__) == 0
+        assert [t for t in TMP_THREADS if not t.is_alive()] == []
+
+        def read(answers: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[Any]:
+            return [
+                ({k: v for k, v in d.items() if k != "ResponseMetadata"}, h["events"]) for d, h in answers
+            ]
+
+        assert read(after) == read(before)
+        assert [h["events"][-1]["type"] for _, h in after] == ["ExecutionSucceeded"] * 10
+        with pytest.raises(ClientError) as late:
+            sfn.send_task_failure(taskToken="an-ended-callback", error="E")
+        assert late.value.response["Error"]["Code"] == "InvalidToken"
