@@ -120,6 +120,10 @@ def _parser() -> argparse.ArgumentParser:
         "add", parents=[pool], help="create an operator: Cognito mails a temporary password (idempotent)"
     )
     add.add_argument("email", help="the operator's email address: it is their username")
+    add.add_argument(
+        "--password",
+        help="local runtime only (it mails nothing): this permanent password, not a mailed temporary one",
+    )
     actions.add_parser("list", parents=[pool], help="the operators and their status")
     remove = actions.add_parser("remove", parents=[pool], help="sign an operator out everywhere, delete them")
     remove.add_argument("email")
@@ -503,8 +507,19 @@ def _operators(args: argparse.Namespace) -> None:
     client = target.client("cognito-idp")
     try:
         if args.action == "add":
-            added = operators.add(client, str(pool), args.email)
-            if added.invited:
+            if args.password is not None and target.endpoint is None:
+                raise OpsError(
+                    "--password is for the local runtime only: on AWS, Cognito mails a temporary password"
+                )
+            added = operators.add(client, str(pool), args.email, password=args.password)
+            if args.password is not None:
+                text = f"{added.username} is an operator and signs in with the password given."
+            elif target.endpoint is not None:
+                text = (
+                    f"{added.username} is an operator with a temporary password the local runtime mails to "
+                    "nobody: add it again with --password to sign in."
+                )
+            elif added.invited:
                 text = (
                     f"{added.username} is an operator. Cognito mailed them a temporary password (valid "
                     "3 days); they choose their own at the first sign-in to the console."

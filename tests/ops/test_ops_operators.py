@@ -168,3 +168,16 @@ def test_without_a_pool_the_outputs_must_name_one(tmp_path: Any, capsys: pytest.
 
     assert code == 2
     assert "consoleUserPoolId" in err
+
+
+def test_a_password_is_only_set_on_the_local_runtime(
+    cognito: tuple[Any, str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, pool, _ = cognito
+
+    code, _, err = _run(
+        capsys, "operators", "add", "kim@example.kr", "--user-pool", pool, "--password", "Pw-123456789a"
+    )
+
+    assert code == 2
+    assert "local runtime only" in err
