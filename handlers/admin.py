@@ -12,7 +12,8 @@ from handlers import api, wiring
 from handlers.adapters.workflow import Workflow
 from handlers.clients import client
 from handlers.models.admin import AnswerBody, CloseBody, ResendLinkBody, RevealBody
-from handlers.observability import instrumented
+from handlers.models.errors import SmsDeliveryError
+from handlers.observability import instrumented, logger
 from handlers.resolver import APIGatewayHttpResolver, Response
 from handlers.settings import get_settings
 from handlers.usecases import console, operator_actions
@@ -24,6 +25,12 @@ PRIVATE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"
 @api.per_thread
 def _app() -> APIGatewayHttpResolver:
     app = api.build()
+
+    @app.exception_handler(SmsDeliveryError)
+    def _not_texted(exc: SmsDeliveryError) -> Response:
+        # A resent link replaced the old one, but SNS refused the text: the operator may resend at once.
+        logger().warning("resent link not texted", extra={"error": "SMS_NOT_SENT"})
+        return api.error_response(503, "SMS_NOT_SENT")
 
     def query(name: str) -> str | None:
         return app.current_event.get_query_string_value(name)

@@ -53,6 +53,8 @@ ERROR_MESSAGES: Final[dict[str, str]] = {
     "NOT_WAITING": "지금은 파트너의 답변을 기다리는 중이 아니라서 이 작업을 할 수 없습니다.",
     "ALREADY_ENDED": "이미 끝난 요청이라 종료할 수 없습니다.",
     "NO_PHONE": "이 요청에는 아직 해당 전화번호가 없습니다.",
+    "SMS_NOT_SENT": "파트너에게 새 링크 문자를 보내지 못했습니다. "
+    "이전 링크는 이미 쓸 수 없으니 링크를 다시 보내 주세요.",
 }
 
 FIELD_MESSAGES: Final[dict[str, str]] = {

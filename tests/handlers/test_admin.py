@@ -598,3 +598,37 @@ def test_reveal_of_a_partner_not_found_yet_is_refused(console, flow):
 
     assert (status, body["error"], body["status"]) == (409, "NO_PHONE", "Created")
     assert console.act(request_id, "reveal", {"who": "someone"})[0] == 400
+
+
+def test_resend_link_past_the_days_sms_budget_keeps_the_old_link(console, flow, monkeypatch, texts):
+    request_id, old = flow.texted()
+    texts.clear()
+    monkeypatch.setenv("SMS_DAILY_BUDGET_PARTS", "2")  # what the first text spent
+
+    status, body = console.act(request_id, "resend-link", {})
+
+    assert (status, body["error"]) == (503, "SMS_BUDGET")
+    assert texts == []
+    assert flow.confirm(old)["statusCode"] == 200
+
+
+def test_resend_link_that_sns_refuses_is_a_503_and_may_be_tried_again(console, flow, aws_client, texts):
+    request_id, _ = flow.texted()
+    texts.clear()
+    stub = Stubber(aws_client("sns", "ap-northeast-1"))
+    stub.add_client_error("publish", service_error_code="InvalidParameter", http_status_code=400)
+
+    with stub:
+        status, body = console.act(request_id, "resend-link", {})
+
+    assert (status, body["error"]) == (503, "SMS_NOT_SENT")
+    assert console.detail(request_id)[1]["smsAttempts"][-1] | {"at": None} == {
+        "at": None,
+        "to": "+8210******32",
+        "kind": "resend",
+        "outcome": "failed",
+    }
+    again, answer = console.act(request_id, "resend-link", {})
+    assert (again, answer["resent"]) == (200, True)
+    assert len(texts) == 2  # the refused publish, then the one that went out
+    assert flow.confirm(_link(texts[-1]))["statusCode"] == 200
