@@ -232,7 +232,10 @@ def test_the_queue_filters_by_status_and_lists_of_statuses(console, flow, contex
 def test_a_status_the_workflow_set_itself_is_the_rows_last_event(console, flow, aws):
     # The workflow's last-resort steps write their event with an ISO 8601 `at` (components/state_machine.py).
     request_id, _ = flow.texted()
-    entered = "2026-12-02T07:40:01.250Z"
+    # After the SMS (a fixed time would fall before it once the wall clock passed it).
+    entered = (
+        (datetime.now(UTC) + timedelta(seconds=5)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
     aws.update_item(
         TableName=TABLE,
         Key={"PK": {"S": f"REQ#{request_id}"}, "SK": {"S": "METADATA"}},
