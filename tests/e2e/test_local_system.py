@@ -263,6 +263,11 @@ def test_a_tampered_link_gets_401(client: LocalClient, reservation: dict[str, An
     assert opened.status_code == 401, opened.text
     assert answered.status_code == 401, answered.text
     assert client.status(request_id)["status"] != "Responded"
+    # Only the token exactly as issued opens the link: not with a newline or a space after it (issue 11).
+    for suffix in ("%0A", "%0D%0A", "%20"):
+        assert client.confirm(token + suffix).status_code in (401, 404), suffix
+    assert client.respond(token + "\n", "accept").status_code in (400, 401)
+    assert client.confirm(token).status_code == 200
 
 
 def test_a_question_without_a_customer_token_is_refused_and_stores_nothing(
