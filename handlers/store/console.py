@@ -7,6 +7,7 @@ action with its timeline event, conditional on the state the action needs, in on
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -85,8 +86,10 @@ class ConsoleStore(Store):
         """Each request's newest timeline event (one Query each, `Limit 1`, read in parallel)."""
         if not request_ids:
             return {}
+        # Each read runs in a copy of this invocation's context (its remaining time, environment, log keys).
         with ThreadPoolExecutor(max_workers=min(_READERS, len(request_ids))) as pool:
-            found = list(pool.map(self._last_event, request_ids))
+            reads = [pool.submit(contextvars.copy_context().run, self._last_event, r) for r in request_ids]
+            found = [read.result() for read in reads]
         return {rid: event for rid, event in zip(request_ids, found, strict=True) if event is not None}
 
     def _last_event(self, request_id: str) -> Item | None:
