@@ -1,4 +1,4 @@
-"""Five repairs to moto 5.2.5 that keep a long-running local runtime steady (issue 11, section 6).
+"""Six repairs to moto 5.2.5 that keep a long-running local runtime steady (issue 11, section 6).
 
 Measured alone (docs/upstream/moto-transact-write-items-leak.md): every `TransactWriteItems` deep-copies
 each table it names as a rollback backup, and moto's `BaseModel.__new__` appends every instance it
@@ -29,6 +29,11 @@ The repairs are for the local runtime only and rely on its one lock around the e
    it ever started (`TMP_THREADS`, four per execution). Every few seconds, under the lock, each execution
    that ended has its environment replaced by its history, pickled and compressed, and dead threads leave
    the list. Callbacks to an ended execution find nothing there (`InvalidToken`), as on AWS.
+6. Items past their TTL leave the table, as DynamoDB's TTL deletes them (there, within a few days; here
+   ten minutes after it). moto keeps every item for good, at about 3.8 KB each, so the short-lived items
+   every question leaves (rate windows, codes, open-question markers, links) would add up for as long as
+   a demo runs. The handlers treat an expired item as absent (`handlers/store/keys.py`), as they must on
+   AWS; the grace keeps what a page shows just after an expiry (an expired link says so) as it was.
 """
 
 from __future__ import annotations
@@ -290,6 +295,38 @@ def compact_ended_executions() -> int:
     return compacted
 
 
+EXPIRE_EVERY_SECONDS = 30.0
+EXPIRY_GRACE_SECONDS = 600
+_expiry: dict[str, float] = {"last": 0.0}
+
+
+def expire_items(now: float | None = None) -> int:
+    """Delete the items whose TTL (epoch seconds) passed over `EXPIRY_GRACE_SECONDS` ago, on every table
+    with TTL enabled. Returns how many. Run under the emulator lock."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    cutoff = (time.time() if now is None else now) - EXPIRY_GRACE_SECONDS
+    removed = 0
+    for regions in list(dict.values(dynamodb_backends)):
+        for backend in list(dict.values(regions)):
+            for table in list(backend.tables.values()):
+                attribute = table.ttl.get("AttributeName")
+                if table.ttl.get("TimeToLiveStatus") != "ENABLED" or not attribute:
+                    continue
+                for hash_key, stored in list(table.items.items()):
+                    entries: list[tuple[Any, Any]] = (
+                        list(stored.items()) if table.has_range_key else [(None, stored)]
+                    )
+                    for range_key, item in entries:
+                        expires = item.attrs.get(attribute)
+                        if expires is not None and expires.type == "N" and float(expires.value) < cutoff:
+                            table.delete_item(hash_key, range_key)
+                            removed += 1
+                    if table.has_range_key and not stored:
+                        table.items.pop(hash_key, None)  # an emptied partition frees its dict too
+    return removed
+
+
 def install() -> None:
     """Apply the repairs (idempotent). Call before serving; the caller serialises emulator calls."""
     from moto.dynamodb.models import DynamoDBBackend
@@ -332,9 +369,13 @@ def uninstall() -> None:
 
 def after_call() -> None:
     """Run under the emulator lock after each call: services loaded by the call get weak tracking too,
-    and every few seconds ended executions give back what only a running one needs."""
+    every few seconds ended executions give back what only a running one needs, and every half minute
+    long-expired items leave their tables."""
     track_weakly()
     now = time.monotonic()
     if now - _compaction["last"] >= COMPACT_EVERY_SECONDS:
         _compaction["last"] = now
         compact_ended_executions()
+    if now - _expiry["last"] >= EXPIRE_EVERY_SECONDS:
+        _expiry["last"] = now
+        expire_items()

@@ -381,3 +381,18 @@ def test_ended_executions_keep_only_their_description_and_history(monkeypatch: p
         with pytest.raises(ClientError) as late:
             sfn.send_task_failure(taskToken="an-ended-callback", error="E")
         assert late.value.response["Error"]["Code"] == "InvalidToken"
+
+
+def test_items_long_past_their_ttl_leave_the_table_and_no_other_does(table: Any) -> None:
+    ttl = {"Enabled": True, "AttributeName": "exp"}
+    table.update_time_to_live(TableName="t", TimeToLiveSpecification=ttl)
+    now = time.time()
+    stamped = {"gone": now - emulator.EXPIRY_GRACE_SECONDS - 1, "just-expired": now - 1, "alive": now + 60}
+    for name, expires in stamped.items():
+        item = {"PK": {"S": name}, "SK": {"S": "A"}, "exp": {"N": str(int(expires))}}
+        table.put_item(TableName="t", Item=item)
+
+    assert emulator.expire_items(now) == 1
+
+    left = {item["PK"]["S"] for item in table.scan(TableName="t")["Items"]}
+    assert left == {"just-expired", "alive"} | {f"SEED#{index}" for index in range(SEEDED)}
