@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 from browsing import Pages
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from local.console import DEMO_NON_OPERATOR, DEMO_OPERATOR
 from local.deploy import REGION
@@ -177,3 +177,9 @@ def test_a_first_sign_in_where_totp_is_required_sets_up_the_app(pages: Pages, sy
         assert page.evaluate("PartnerConfirmAuth.currentUser().username") == username
     finally:
         client.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OFF")
+
+
+def test_the_operator_page_fixture_opens_the_console_signed_in(operator_page: Page) -> None:
+    expect(operator_page.locator("#who-name")).to_contain_text(DEMO_OPERATOR[0])
+    expect(operator_page.locator("#signin")).to_be_hidden()
+    expect(operator_page.locator("#sign-out")).to_be_visible()
