@@ -84,7 +84,7 @@ def measure() -> list[RoundTrips]:
     from moto import mock_aws
 
     from handlers import intake, partner_response, sms_sender, status
-    from handlers.clients import client, reset_clients
+    from handlers.clients import client, reset_clients, workflow_start_client
     from handlers.settings import get_settings, reset_settings
 
     reset_settings()
@@ -127,7 +127,7 @@ def measure() -> list[RoundTrips]:
 
         from handlers import orchestrator
 
-        sfn = Stubber(client("stepfunctions", settings))
+        sfn = Stubber(workflow_start_client(settings))  # the orchestrator's own StartExecution client
         sfn.add_response(
             "start_execution",
             {"executionArn": "arn:x", "startDate": 0},
