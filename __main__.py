@@ -115,6 +115,8 @@ workflow = CallbackWorkflow(
         brand_name=settings.brand_name,
         support_phone=settings.support_phone,
         sweep_margin_seconds=settings.sweep_margin_seconds,
+        customer_sms=settings.customer_sms == "on",
+        status_page_url=site.origin.apply(lambda origin: f"{origin}/"),
     ),
 )
 api = PartnerApi(
@@ -157,6 +159,9 @@ api = PartnerApi(
         # statement instead of growing the account's 5 KB log resource policy per log group.
         access_log_group_name=f"/aws/vendedlogs/apigateway/{prefix}",
         support_phone=settings.support_phone,
+        customer_sms=settings.customer_sms == "on",
+        reply_window_hours=settings.reply_window_hours,
+        brand_name=settings.brand_name,
     ),
 )
 resolve_api_endpoint(api.api_endpoint)

@@ -23,6 +23,8 @@ ROUTES: Final[dict[str, str]] = {
     "GET /requests/{requestId}": "status",
     "POST /verify": "verify",
     "POST /verify/confirm": "verify",
+    # The customer's answer to a proposed time (issue 12): verify already holds the customer key and texts.
+    "POST /requests/{requestId}/reply": "verify",
 }
 API_FUNCTIONS: Final = ("intake", "partner_response", "status", "verify")
 # Route key -> throttle group (stack setting `routeThrottles`): each route named here gets its own
@@ -32,6 +34,7 @@ ROUTE_THROTTLE_GROUPS: Final[dict[str, str]] = {
     "POST /chat": "customer",
     "POST /verify": "customer",
     "POST /verify/confirm": "customer",
+    "POST /requests/{requestId}/reply": "customer",
     "GET /confirm/{token}": "partner",
     "POST /respond": "partner",
 }
@@ -254,6 +257,12 @@ class PartnerApiArgs:
     """Name of the access log group."""
     support_phone: str
     """The number customers are told to call when their question could not be passed on."""
+    customer_sms: bool = False
+    """A verified customer's request is marked to be texted its ending (issue 12)."""
+    reply_window_hours: int = 24
+    """How long after the partner's proposal the customer may confirm or decline it."""
+    brand_name: str = "예약확인"
+    """The service's name: the partner's text about the customer's reply starts with it."""
 
 
 class PartnerApi(pulumi.ComponentResource):
@@ -329,6 +338,7 @@ class PartnerApi(pulumi.ComponentResource):
                 ENV["support_phone"]: args.support_phone,
                 ENV["customer_verification"]: args.customer_verification.value,
                 ENV["customer_key_parameter"]: args.customer_key_parameter,
+                ENV["customer_sms"]: "on" if args.customer_sms else "off",
                 **limits,
             },
             statements=pulumi.Output.all(
@@ -381,6 +391,7 @@ class PartnerApi(pulumi.ComponentResource):
             environment={
                 ENV["table_name"]: args.table_name,
                 **edge,
+                ENV["reply_window_hours"]: str(args.reply_window_hours),
             },
             statements=pulumi.Output.all(table("status"), *edge_statements),
             parent=self,
@@ -406,6 +417,9 @@ class PartnerApi(pulumi.ComponentResource):
                 ENV["sms_mode"]: args.sms_mode.value,
                 ENV["sms_region"]: args.sms_region,
                 **limits,
+                ENV["customer_verification"]: args.customer_verification.value,
+                ENV["reply_window_hours"]: str(args.reply_window_hours),
+                ENV["brand_name"]: args.brand_name,
             },
             statements=pulumi.Output.all(*verify_statements),
             parent=self,

@@ -149,6 +149,9 @@ class StackSettings(_Settings):
     """The origin key CloudFront sends the API; raise it by one (and `pulumi up`) to rotate that secret."""
     console_mfa: OnOff = "off"
     """Operators of the console sign in with a TOTP code as well (Cognito software-token MFA, required)."""
+    # issue 12: the request's ending texted to the verified customer; the window to answer a proposed time.
+    customer_sms: OnOff = "off"
+    reply_window_hours: int = Field(default=24, ge=1, le=168)
 
 
 def _raw_values(config: pulumi.Config, aws_config: pulumi.Config) -> dict[str, Any]:

@@ -67,6 +67,10 @@ class CallbackWorkflowArgs:
     """The sweeper ends a request still open this long after its partner wait."""
     sweep_schedule: str = "rate(5 minutes)"
     """When EventBridge Scheduler runs the sweeper."""
+    customer_sms: bool = False
+    """Text the verified customer the request's ending (notification step and sweeper)."""
+    status_page_url: pulumi.Input[str] | None = None
+    """`https://<site>/`: the customer page the customer text links to (required with `customer_sms`)."""
 
 
 class CallbackWorkflow(pulumi.ComponentResource):
@@ -132,8 +136,24 @@ class CallbackWorkflow(pulumi.ComponentResource):
             statements=pulumi.Output.all(table("failure")),
             parent=self,
         )
-        notification_statements: list[pulumi.Input[dict]] = [table("notification")]
         model_environment: dict[str, pulumi.Input[str]] = {}
+        # With `customer_sms`, the notification step and the sweeper text the customer (issue 12).
+        customer_texts: dict[str, pulumi.Input[str]] = {}
+        customer_text_statements: list[pulumi.Input[dict]] = []
+        if args.customer_sms:
+            if args.status_page_url is None:
+                raise ValueError("customer_sms needs status_page_url")
+            customer_texts = {
+                ENV["customer_sms"]: "on",
+                ENV["status_page_url"]: args.status_page_url,
+                ENV["sms_mode"]: args.sms_mode.value,
+                ENV["sms_region"]: args.sms_region,
+                ENV["sms_daily_budget_parts"]: str(args.sms_daily_budget_parts),
+                ENV["brand_name"]: args.brand_name,
+            }
+            if args.sms_mode is SmsMode.SNS:
+                customer_text_statements.append(iam.wildcard_statement(["sns:Publish"], sid="TextCustomer"))
+        notification_statements: list[pulumi.Input[dict]] = [table("notification"), *customer_text_statements]
         if args.notifier is Notifier.BEDROCK:
             guardrail, version = self._guardrail(name, args)
             notification_statements.append(
@@ -166,6 +186,7 @@ class CallbackWorkflow(pulumi.ComponentResource):
                 ENV["brand_name"]: args.brand_name,
                 ENV["support_phone"]: args.support_phone,
                 **model_environment,
+                **customer_texts,
             },
             statements=pulumi.Output.all(*notification_statements),
             parent=self,
@@ -180,8 +201,9 @@ class CallbackWorkflow(pulumi.ComponentResource):
                 ENV["partner_wait_seconds"]: str(args.partner_wait_seconds),
                 ENV["sweep_margin_seconds"]: str(args.sweep_margin_seconds),
                 ENV["support_phone"]: args.support_phone,
+                **customer_texts,
             },
-            statements=pulumi.Output.all(table("sweeper")),
+            statements=pulumi.Output.all(table("sweeper"), *customer_text_statements),
             parent=self,
         )
         self._schedule(name, args, sweeper)

@@ -56,6 +56,9 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
     # Operator console (issue 13): the claims API Gateway's JWT authorizer verified, read by `operator`.
     errors.SignInRequiredError: (401, "UNAUTHORIZED"),
     errors.NotOperatorError: (403, "FORBIDDEN"),
+    # The customer's reply to a proposed time (issue 12); ALREADY_REPLIED has its own handler below.
+    errors.NoProposalError: (409, "NO_PROPOSAL"),
+    errors.ReplyClosedError: (410, "REPLY_CLOSED"),
 }
 # Operator actions the request's state does not allow: 409 with the status found.
 STATE_CONFLICTS: dict[type[errors.StateConflictError], str] = {
@@ -242,6 +245,11 @@ def build() -> APIGatewayHttpResolver:
 
     for conflict, conflict_code in STATE_CONFLICTS.items():
         app.exception_handler(conflict)(_conflict_handler(conflict_code))
+
+    @app.exception_handler(errors.AlreadyRepliedError)
+    def _replied(exc: errors.AlreadyRepliedError) -> Response:
+        logger().info("request refused", extra={"error": "ALREADY_REPLIED"})
+        return error_response(409, "ALREADY_REPLIED", extra={"choice": exc.choice})
 
     @app.not_found
     def _no_route(exc: NotFoundError) -> Response:

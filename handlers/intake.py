@@ -63,6 +63,8 @@ def _app() -> APIGatewayHttpResolver:
             hand_over=AsyncInvoker(client("lambda", settings), settings.require("orchestrator_function")),
             support_phone=settings.support_phone,
             sms_daily_budget_parts=settings.sms_daily_budget_parts,
+            text_customer=settings.customer_sms
+            and settings.customer_verification is CustomerVerification.SMS,
         )
         return api.json_response(202, accepted)
 

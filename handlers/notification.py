@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
 from handlers import wiring
 from handlers.adapters.notifier import BedrockNotifier, Guardrail
 from handlers.clients import client
+from handlers.models.errors import UnavailableError
 from handlers.models.outcome import Outcome
 from handlers.observability import count, instrumented, logger
 from handlers.settings import Notifier, Settings, get_settings
@@ -38,10 +40,18 @@ def _writer(settings: Settings) -> Writer | None:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     task = NotificationEvent.model_validate(event)
     settings = get_settings()
-    return generate(
+    notification = generate(
         task.requestId,
         task.outcome,
         store=wiring.store(settings),
         writer=_writer(settings),
         support_phone=settings.support_phone,
     )
+    text_customer = wiring.customer_texter(settings)
+    if text_customer is not None:
+        try:
+            text_customer(task.requestId)
+        except (ClientError, BotoCoreError, UnavailableError):
+            # The message is stored and shown on the page; the sweeper texts it unless the claim was made.
+            logger().exception("customer text not sent")
+    return notification

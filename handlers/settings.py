@@ -90,6 +90,10 @@ ENV = {
     "code_texts_per_address": "CODE_TEXTS_PER_ADDRESS",
     "partner_texts_per_hour": "PARTNER_TEXTS_PER_HOUR",
     "sms_daily_budget_parts": "SMS_DAILY_BUDGET_PARTS",
+    # The customer told off the page, and the reply to a proposed time (issue 12).
+    "customer_sms": "CUSTOMER_SMS",
+    "status_page_url": "STATUS_PAGE_URL",
+    "reply_window_hours": "REPLY_WINDOW_HOURS",
 }
 
 
@@ -126,6 +130,9 @@ class Settings:
     code_texts_per_address: int = Field(default=10, ge=1)
     partner_texts_per_hour: int = Field(default=20, ge=1)
     sms_daily_budget_parts: int = Field(default=45, ge=0)
+    customer_sms: bool = False  # `on`: a verified customer's request ends with one text to the customer
+    status_page_url: str | None = None  # `https://<site>/`: the customer text links `?request=<id>` on it
+    reply_window_hours: int = Field(default=24, ge=1, le=168)
 
     def require(self, field: str) -> Any:
         """The value of a setting this function cannot work without."""

@@ -17,7 +17,9 @@ def _app() -> APIGatewayHttpResolver:
 
     @app.get("/requests/<requestId>")
     def request_status(requestId: str) -> Response:
-        return api.json_response(200, view(requestId, store=wiring.store(get_settings())))
+        settings = get_settings()
+        answer = view(requestId, store=wiring.store(settings), reply_window_hours=settings.reply_window_hours)
+        return api.json_response(200, answer)
 
     return app
 

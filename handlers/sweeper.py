@@ -19,4 +19,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         margin_seconds=settings.sweep_margin_seconds,
         remaining_ms=context.get_remaining_time_in_millis,
         support_phone=settings.support_phone,
+        text_customer=wiring.customer_texter(settings),
     )

@@ -1,4 +1,5 @@
-"""`POST /verify` and `POST /verify/confirm`: the customer proves the reservation's phone with a code."""
+"""`POST /verify` and `POST /verify/confirm`: the customer proves the reservation's phone with a code;
+`POST /requests/{requestId}/reply`: with that proof, the customer answers the time the partner proposed."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import time
 from typing import Any
 
 from handlers import api, clock, wiring
+from handlers.models.reply import ReplyRequest
 from handlers.models.verification import VerifyConfirm, VerifyRequest
 from handlers.observability import instrumented
 from handlers.resolver import APIGatewayHttpResolver, Response
-from handlers.settings import get_settings
+from handlers.settings import CustomerVerification, get_settings
 from handlers.usecases.limits import check_customer_route
+from handlers.usecases.reply import reply
 from handlers.usecases.verify import confirm_code, request_code
 
 # The answer carries a customer token: never cached, never leaked through a Referer header.
@@ -51,6 +54,27 @@ def _app() -> APIGatewayHttpResolver:
         check_customer_route(guards, api.source_ip(app), settings.rate_limit_per_minute, clock.now())
         body = api.parse_body(app, VerifyConfirm)
         answer = confirm_code(body, guards=guards, keys=wiring.customer_keys(settings))
+        return api.json_response(200, answer)
+
+    @app.post("/requests/<requestId>/reply")
+    def reply_to_proposal(requestId: str) -> Response:
+        settings = get_settings()
+        guards = wiring.guards(settings)
+        check_customer_route(guards, api.source_ip(app), settings.rate_limit_per_minute, clock.now())
+        body = api.parse_body(app, ReplyRequest)
+        verified = settings.customer_verification is CustomerVerification.SMS
+        answer = reply(
+            requestId,
+            body,
+            token=api.bearer_token(app),
+            store=wiring.store(settings),
+            guards=guards,
+            sms=wiring.sms(settings),
+            customer_keys=wiring.customer_keys(settings) if verified else None,
+            window_hours=settings.reply_window_hours,
+            sms_daily_budget_parts=settings.sms_daily_budget_parts,
+            brand_name=settings.brand_name,
+        )
         return api.json_response(200, answer)
 
     return app

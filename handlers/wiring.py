@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import functools
+from collections.abc import Callable
 
 from handlers import clock
 from handlers.adapters.secrets import Secrets
@@ -66,4 +68,23 @@ def console_store(settings: Settings) -> ConsoleStore:
     """The store with the operator console's queries and actions (issue 13)."""
     return ConsoleStore(
         client("dynamodb", settings), settings.require("table_name"), retention_days=settings.retention_days
+    )
+
+
+def customer_texter(settings: Settings) -> Callable[[str], bool] | None:
+    """The one customer text of an ended request (stack setting `customerSms: on`), else None."""
+    if not settings.customer_sms:
+        return None
+    # Imported here: only the functions that text customers load the use case.
+    from handlers.usecases.tell_customer import text_customer
+
+    return functools.partial(
+        text_customer,
+        store=store(settings),
+        sms=sms(settings),
+        guards=guards(settings),
+        status_page_url=settings.require("status_page_url"),
+        sms_daily_budget_parts=settings.sms_daily_budget_parts,
+        brand_name=settings.brand_name,
+        support_phone=settings.support_phone,
     )

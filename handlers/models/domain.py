@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 
 class Status(StrEnum):
@@ -32,6 +34,9 @@ LIFECYCLE_ORDER: dict[str, int] = {
         )
     )
 }
+# Request ids are the lowercase UUIDs intake issues. Anything else cannot exist, so it costs no read, and
+# an overlong id never reaches DynamoDB (a partition key over 2 KB is a ValidationException, a 500).
+REQUEST_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TERMINAL_STATUSES = frozenset({Status.RESPONDED, Status.TIMEOUT, Status.FAILED, Status.CLOSED})
 # A partner may still answer while the request is in one of these. `Created` is included because a link
 # exists only once the SMS was claimed, and the answer may beat the `SMSSent` write.
@@ -70,3 +75,19 @@ class OperatorAction(StrEnum):
     ANSWERED = "AnsweredByOperator"
     CLOSED = "ClosedByOperator"
     PHONE_REVEALED = "PhoneRevealed"
+
+
+# -- the customer's reply to a proposed time (issue 12) -----------------------------------------------------
+
+HOUR_MS = 3_600_000
+
+
+def reply_deadline_ms(request: Mapping[str, Any], window_hours: int) -> int | None:
+    """Until when the customer may answer the partner's proposal (epoch ms, `window_hours` after the
+    answer); None when the partner proposed no other time."""
+    answer = request.get("partnerResponse")
+    if request.get("status") != Status.RESPONDED.value or not isinstance(answer, dict):
+        return None
+    if answer.get("response") != "alternative" or request.get("respondedAt") is None:
+        return None
+    return int(request["respondedAt"]) + window_hours * HOUR_MS

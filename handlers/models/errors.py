@@ -130,3 +130,22 @@ class AlreadyEndedError(StateConflictError):
 
 class NoPhoneError(StateConflictError):
     """reveal of a phone the request does not know (yet)."""
+
+
+# -- the customer's reply to a proposed time (issue 12) -------------------------------------------------
+
+
+class NoProposalError(DomainError):
+    """The request's partner did not propose another time, so there is nothing to confirm or decline."""
+
+
+class AlreadyRepliedError(DomainError):
+    """The customer already answered the proposal; `choice` is the reply on record."""
+
+    def __init__(self, choice: str) -> None:
+        super().__init__("already replied")
+        self.choice = choice
+
+
+class ReplyClosedError(DomainError):
+    """The window for answering the proposal (`replyWindowHours` after the partner's answer) is over."""

@@ -55,6 +55,11 @@ ERROR_MESSAGES: Final[dict[str, str]] = {
     "NO_PHONE": "이 요청에는 아직 해당 전화번호가 없습니다.",
     "SMS_NOT_SENT": "파트너에게 새 링크 문자를 보내지 못했습니다. "
     "이전 링크는 이미 쓸 수 없으니 링크를 다시 보내 주세요.",
+    # The customer's reply to a proposed time (issue 12).
+    "NO_PROPOSAL": "업체가 다른 시간을 제안한 문의에만 확정하거나 다른 시간을 요청할 수 있습니다.",
+    "ALREADY_REPLIED": "이미 답하셨습니다. 제안된 시간에 대한 답은 한 번만 보낼 수 있습니다.",
+    "REPLY_CLOSED": "제안된 시간에 답할 수 있는 시간이 지났습니다. "
+    "새 문의를 남기시거나 고객센터로 연락해 주세요.",
 }
 
 FIELD_MESSAGES: Final[dict[str, str]] = {
@@ -73,6 +78,7 @@ FIELD_MESSAGES: Final[dict[str, str]] = {
     "limit": "limit 은 1에서 100 사이의 숫자여야 합니다.",
     "cursor": "목록의 다음 페이지 정보가 올바르지 않습니다. 처음부터 다시 불러와 주세요.",
     "days": "기간은 7일 또는 30일만 볼 수 있습니다.",
+    "choice": "답은 확정(confirm) 또는 다른 시간 요청(decline) 중 하나여야 합니다.",
 }
 # Customer verification (issue 10).
 VERIFY_ACCEPTED: Final = (
@@ -362,3 +368,56 @@ OPERATOR_NOTE_REQUIRED: Final = "메모를 입력해 주세요. 300자까지 쓸
 def operator_closed_message(note: str) -> str:
     """The customer's message when an operator closes the request: the operator's note, introduced."""
     return f"고객센터에서 문의를 직접 확인하고 마무리했습니다.\n상담원 안내: {note}"
+
+
+# -- the customer told off the page, and the reply to a proposed time (issue 12) ---------------------------
+
+# What the customer text says happened, per outcome (the page holds the whole message).
+_CUSTOMER_SMS_SUMMARIES: Final[dict[OutcomeKind, str]] = {
+    "accept": "문의에 업체가 답했습니다: {label}.",
+    "reject": "문의에 업체가 답했습니다: {label}.",
+    "alternative": "문의에 업체가 다른 시간을 제안했습니다: {proposed}. "
+    "아래 화면에서 확정하거나 다른 시간을 요청해 주세요.",
+    "timeout": "문의에 업체가 제시간에 답하지 않았습니다. 필요하시면 {call}로 연락해 주세요.",
+    "failed": "문의를 처리하지 못했습니다. {call}로 연락해 주세요.",
+}
+
+
+def customer_sms_body(facts: MessageFacts, status_link: str, brand_name: str | None = None) -> str:
+    """The one text a verified customer gets when the request ends: what happened, then the status page.
+
+    At most three UCS-2 parts with a 12-character brand, a 20-character reservation number and a
+    CloudFront link (`https://<domain>/?request=<uuid>`)."""
+    brand = brand_name or DEFAULT_BRAND
+    summary = _CUSTOMER_SMS_SUMMARIES[facts.outcome].format(
+        label=answer_label(facts.intent, facts.outcome),
+        proposed=facts.proposed,
+        call=facts.call,
+    )
+    return f"[{brand}] 예약 {facts.reservation_number} {summary}\n{status_link}"
+
+
+def partner_reply_sms_body(
+    reservation_number: str,
+    choice: str,
+    proposed: datetime | None,
+    brand_name: str | None = None,
+) -> str:
+    """The partner's one text about the customer's answer to the time they proposed (one or two parts)."""
+    brand = brand_name or DEFAULT_BRAND
+    when = format_kst(proposed) if proposed else "제안하신 시간"
+    if choice == "confirm":
+        said = f"고객이 제안하신 시간으로 확정했습니다: {when}."
+    else:
+        said = (
+            f"고객이 제안하신 시간({when})은 어렵다며 다른 시간이 필요하다고 답했습니다. "
+            "고객이 새 문의를 남기면 다시 문자로 알려 드립니다."
+        )
+    return f"[{brand}] 예약 {reservation_number}: {said}"
+
+
+# The answer to `POST /requests/{id}/reply`, per choice.
+REPLY_RECORDED: Final[dict[str, str]] = {
+    "confirm": "제안된 시간으로 확정했다고 업체에 전했습니다.",
+    "decline": "다른 시간이 필요하다고 업체에 전했습니다. 원하시는 시간을 새 문의로 남겨 주세요.",
+}

@@ -20,11 +20,17 @@ class EventView(TypedDict):
     alternativeTime: NotRequired[str]
     reason: NotRequired[str]
     channel: NotRequired[str]
+    choice: NotRequired[str]  # CustomerConfirmed / CustomerDeclined (issue 12)
 
 
 class NotificationView(TypedDict):
     message: str
     source: str
+
+
+class ReplyView(TypedDict):
+    choice: str  # `confirm` | `decline`
+    at: str
 
 
 class RequestView(TypedDict):
@@ -41,3 +47,8 @@ class RequestView(TypedDict):
     partnerDeadline: str | None
     events: list[EventView]
     notification: NotificationView | None
+    # Issue 12: the ending is texted to the customer too; the customer's reply to a proposed time, and
+    # until when one can be sent (ISO 8601 UTC; null unless the partner proposed another time).
+    customerSms: bool
+    reply: ReplyView | None
+    replyUntil: str | None

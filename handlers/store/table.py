@@ -673,6 +673,115 @@ class Store:
         except TransactionCancelledError as exc:
             raise _answer_refused(exc.cancelled, now_ms) from exc
 
+    # -- the customer's text and reply to a proposed time (issue 12) ---------------------------------
+
+    def claim_customer_sms(self, request_id: str, now_ms: int) -> bool:
+        """Claim the request's one customer text once it has its message; False when it was claimed
+        before (a retried task, a sweep, a race between the two) or there is no message yet."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=keys.request_key(request_id),
+                UpdateExpression="SET customerSms = :claim",
+                ConditionExpression="attribute_exists(notification) AND attribute_not_exists(customerSms)",
+                ExpressionAttributeValues=to_dynamo({":claim": {"claimedAt": now_ms}}),
+            )
+        except ClientError as exc:
+            if _conditional(exc):
+                return False
+            raise
+        return True
+
+    def record_customer_sms(self, request_id: str, outcome: Mapping[str, Any]) -> None:
+        """What became of the claimed text (`sentAt`, `refused`, `failed`, `uncertain`)."""
+        names = {f"#o{i}": name for i, name in enumerate(outcome)}
+        values = {f":o{i}": value for i, value in enumerate(outcome.values())}
+        self._client.update_item(
+            TableName=self._table,
+            Key=keys.request_key(request_id),
+            UpdateExpression="SET " + ", ".join(f"customerSms.#o{i} = :o{i}" for i in range(len(outcome))),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=to_dynamo(values),
+        )
+
+    def untexted_requests(self, status: Status, after_ms: int, before_ms: int) -> Iterator[Item]:
+        """Requests in `status` created between `after_ms` and `before_ms` whose customer is to be texted,
+        that hold their message and no claim of the text yet."""
+        start: dict[str, Any] = {}
+        while True:
+            page = self._client.query(
+                TableName=self._table,
+                IndexName=GSI2,
+                KeyConditionExpression="#status = :status AND #created BETWEEN :after AND :before",
+                FilterExpression="textCustomer = :true AND attribute_exists(notification) "
+                "AND attribute_not_exists(customerSms)",
+                ExpressionAttributeNames={"#status": GSI2_PARTITION, "#created": GSI2_SORT},
+                ExpressionAttributeValues=to_dynamo(
+                    {":status": status.value, ":after": after_ms, ":before": before_ms, ":true": True}
+                ),
+                **start,
+            )
+            for raw in page.get("Items", []):
+                yield from_dynamo(raw)
+            if "LastEvaluatedKey" not in page:
+                return
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    def record_reply(
+        self,
+        request_id: str,
+        reply: Mapping[str, Any],
+        event_type: str,
+        details: Mapping[str, Any],
+        *,
+        answered_after_ms: int,
+    ) -> Item | None:
+        """The customer's one reply to a proposal and its event, all or nothing: only while the request
+        holds the partner's alternative, no reply yet, and was answered after `answered_after_ms`.
+
+        Returns None when recorded, otherwise the request as it was (the caller says why not)."""
+        at_ms = int(reply["at"])
+        actions = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.request_key(request_id),
+                    "UpdateExpression": "SET customerReply = :reply, updatedAt = :now",
+                    "ConditionExpression": "#status = :responded AND "
+                    "partnerResponse.#response = :alternative AND "
+                    "attribute_not_exists(customerReply) AND respondedAt > :after",
+                    "ExpressionAttributeNames": {"#status": "status", "#response": "response"},
+                    "ExpressionAttributeValues": to_dynamo(
+                        {
+                            ":reply": dict(reply),
+                            ":now": at_ms,
+                            ":responded": Status.RESPONDED.value,
+                            ":alternative": "alternative",
+                            ":after": answered_after_ms,
+                        }
+                    ),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            self._event(request_id, event_type, at_ms, details),
+        ]
+        try:
+            self._transact(actions)
+        except TransactionCancelledError as exc:
+            if exc.cancelled.failed(0):
+                return exc.cancelled.items[0] or {}
+            raise
+        return None
+
+    def mark_partner_told(self, request_id: str, outcome: str) -> None:
+        """Whether the partner got the text about the customer's reply (`sent`, `refused`, `failed`...)."""
+        self._client.update_item(
+            TableName=self._table,
+            Key=keys.request_key(request_id),
+            UpdateExpression="SET customerReply.partnerTexted = :outcome",
+            ExpressionAttributeValues=to_dynamo({":outcome": outcome}),
+        )
+
 
 def _answer_refused(cancelled: Cancelled, now_ms: int) -> Exception:
     token, request = cancelled.items[0], cancelled.items[1]

@@ -59,6 +59,7 @@ def submit(
     hand_over: HandOver,
     sms_daily_budget_parts: int,
     support_phone: str | None = None,
+    text_customer: bool = False,
     clock: Callable[[], float] | None = None,
 ) -> ChatAccepted:
     """One question per reservation at a time, none once the day's texts are spent; the checks run before
@@ -87,6 +88,9 @@ def submit(
         "createdAt": now_ms,
         "updatedAt": now_ms,
     }
+    if text_customer:
+        # The phone is proven (customer token) and the stack texts customers: the ending is texted too.
+        request["textCustomer"] = True
     details: dict[str, Any] = {
         "intent": classification.intent.value,
         "intentSource": classification.source.value,

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from handlers.models.api import optional_text
-from handlers.models.domain import OperatorAction, Status
+from handlers.models.domain import REQUEST_ID, OperatorAction, Status, reply_deadline_ms
 from handlers.models.errors import RequestNotFoundError
-from handlers.models.request_status import EventView, NotificationView, RequestView
+from handlers.models.request_status import EventView, NotificationView, ReplyView, RequestView
 from handlers.observability import set_correlation_id
 from handlers.store.table import Store
 
 # Event details a customer may see; anything else stays in the table for operators.
-_PUBLIC_DETAILS = ("intent", "intentSource", "response", "alternativeTime", "reason", "channel")
+_PUBLIC_DETAILS = ("intent", "intentSource", "response", "alternativeTime", "reason", "channel", "choice")
 _OPERATOR_ONLY = frozenset(action.value for action in OperatorAction)
-
-
-# Request ids are the lowercase UUIDs intake issues. Anything else cannot exist, so it costs no read, and
-# an overlong id never reaches DynamoDB (a partition key over 2 KB is a ValidationException, a 500).
-_REQUEST_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def iso_ms(epoch_ms: int) -> str:
@@ -29,8 +23,8 @@ def iso_ms(epoch_ms: int) -> str:
     )
 
 
-def view(request_id: str, *, store: Store) -> RequestView:
-    if not _REQUEST_ID.fullmatch(request_id):
+def view(request_id: str, *, store: Store, reply_window_hours: int = 24) -> RequestView:
+    if not REQUEST_ID.fullmatch(request_id):
         raise RequestNotFoundError("not a request id")
     set_correlation_id(request_id)
     request, events = store.request_with_events(request_id)
@@ -51,6 +45,8 @@ def view(request_id: str, *, store: Store) -> RequestView:
         elif event["eventType"] == Status.SMS_SENT.value and details.get("linkExpiresAt") is not None:
             partner_deadline = iso_ms(int(details["linkExpiresAt"]) * 1000)
     notification = request.get("notification")
+    reply = request.get("customerReply")
+    reply_until = reply_deadline_ms(request, reply_window_hours)
     answer = request.get("partnerResponse")
     note = answer.get("note") if isinstance(answer, dict) else None
     return {
@@ -70,4 +66,9 @@ def view(request_id: str, *, store: Store) -> RequestView:
         )
         if isinstance(notification, dict)
         else None,
+        "customerSms": bool(request.get("textCustomer")),
+        "reply": ReplyView(choice=str(reply.get("choice")), at=iso_ms(int(reply.get("at", 0))))
+        if isinstance(reply, dict)
+        else None,
+        "replyUntil": iso_ms(reply_until) if reply_until is not None else None,
     }

@@ -15,8 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from handlers import clock as wall_clock
 from handlers.models.domain import OutcomeKind, Status
+from handlers.models.errors import UnavailableError
 from handlers.models.messages import NOT_DELIVERED
 from handlers.models.outcome import Outcome
 from handlers.observability import count, logger
@@ -51,8 +54,11 @@ def sweep(
     margin_seconds: int,
     remaining_ms: Callable[[], int],
     support_phone: str | None = None,
+    text_customer: Callable[[str], bool] | None = None,
     clock: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
+    """`text_customer` (stack setting `customerSms: on`): the one customer text of an ended request, sent
+    for every request this sweep ends or tells and for those whose message was stored without one."""
     clock = clock or wall_clock.now
     cutoff_ms = int(clock() * 1000) - (wait_seconds + margin_seconds) * 1000
     ended: list[str] = []
@@ -66,6 +72,7 @@ def sweep(
                 continue  # the SMS was claimed late: its wait may still run
             if _end(store, request, status, clock, support_phone):
                 ended.append(str(request["requestId"]))
+                _text(text_customer, str(request["requestId"]))
             else:
                 left_alone += 1
     told: list[str] = []
@@ -75,11 +82,29 @@ def sweep(
                 return {"ended": ended, "told": told, "leftAlone": left_alone, "complete": False}
             if _tell(store, request, clock, support_phone):
                 told.append(str(request["requestId"]))
+                _text(text_customer, str(request["requestId"]))
+    if text_customer is not None:
+        # Messages stored without a text: the workflow's last-resort path, the orchestrator's destination.
+        for status in ENDED_STATUSES:
+            for request in store.untexted_requests(status, cutoff_ms - UNTOLD_LOOKBACK_MS, cutoff_ms):
+                if remaining_ms() < RESERVE_MS:
+                    return {"ended": ended, "told": told, "leftAlone": left_alone, "complete": False}
+                _text(text_customer, str(request["requestId"]))
     if ended or told:
         logger().warning(
             "stuck requests ended", extra={"count": len(ended), "requestIds": ended, "told": told}
         )
     return {"ended": ended, "told": told, "leftAlone": left_alone, "complete": True}
+
+
+def _text(text_customer: Callable[[str], bool] | None, request_id: str) -> None:
+    if text_customer is None:
+        return
+    try:
+        text_customer(request_id)
+    except (ClientError, BotoCoreError, UnavailableError):
+        # The request is ended and told on its page; the next sweep texts it unless the claim was made.
+        logger().exception("customer text not sent this sweep")
 
 
 def _tell(

@@ -31,11 +31,15 @@ def test_status_answers_the_contract_fields(flow):
         "partnerDeadline",
         "events",
         "notification",
+        "customerSms",
+        "reply",
+        "replyUntil",
     }
     assert (body["requestId"], body["notification"], body["failureReason"]) == (request_id, None, None)
     assert body["partnerDeadline"] is None  # no SMS yet, so no deadline
     assert body["customerQuery"] == "예약 날짜를 다음 주 토요일로 바꿀 수 있을까요?"
     assert (body["partnerName"], body["partnerNote"]) == (None, None)  # the reservation is not looked up yet
+    assert (body["customerSms"], body["reply"], body["replyUntil"]) == (False, None, None)
 
 
 def test_status_names_the_business_once_the_reservation_is_found(flow):

@@ -523,6 +523,7 @@ def test_partner_routes_and_chat_are_throttled_apart_each_with_both_values() -> 
         "POST /chat": (5.0, 10),
         "POST /verify": (5.0, 10),
         "POST /verify/confirm": (5.0, 10),
+        "POST /requests/{requestId}/reply": (5.0, 10),
         "GET /confirm/{token}": (15.0, 30),
         "POST /respond": (15.0, 30),
     }
@@ -543,6 +544,7 @@ def test_lambda_permissions_are_scoped_to_each_route_of_this_api() -> None:
             "GET/requests/*",
             "POST/verify",
             "POST/verify/confirm",
+            "POST/requests/*/reply",
         )
     )
     assert {p["principal"] for p in built.of_type("aws:lambda/permission:Permission")} == {

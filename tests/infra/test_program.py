@@ -216,6 +216,7 @@ def test_every_route_points_at_an_existing_function(program: dict[str, Any]) -> 
             "POST /verify",
             "POST /verify/confirm",
             *ADMIN_ROUTES,
+            "POST /requests/{requestId}/reply",
         ]
     )
     for route in routes:
