@@ -1,4 +1,4 @@
-"""The local SMS outbox: the texts partners would receive, as a page with clickable links."""
+"""The local SMS outbox: the texts partners and customers would receive, as a page with clickable links."""
 
 from __future__ import annotations
 
@@ -42,8 +42,9 @@ _PAGE = """<!doctype html>
 </head>
 <body>
 <h1>문자 보관함</h1>
-<p class="lead">이 컴퓨터에서 실행 중인 시스템이 파트너에게 보낸 문자입니다. 실제로 발송되지는 않습니다.
-문자의 링크를 누르면 파트너 화면이 열립니다. 최신 문자가 위에 있고, 이 페이지는 5초마다 새로 고침됩니다.
+<p class="lead">이 컴퓨터에서 실행 중인 시스템이 파트너와 고객에게 보낸 문자입니다.
+실제로 발송되지는 않습니다. 파트너 문자의 링크를 누르면 파트너 화면이, 고객 문자의 링크를 누르면
+문의 진행 상황 화면이 열립니다. 최신 문자가 위에 있고, 이 페이지는 5초마다 새로 고침됩니다.
 <a href="/">고객 화면으로 가기</a></p>
 {content}
 </body>

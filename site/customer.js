@@ -307,6 +307,8 @@
     } else {
       setStep("step-outcome", "pending", null, steps.deadlineLater, steps.answerLabel);
     }
+    renderReply(data, events);
+    PC.show(el("sms-promise"), Boolean(data.customerSms) && !terminal);
     showDeadline(terminal ? null : data.partnerDeadline);
     // Whom to call when the question could not be settled here.
     if (status === "Timeout" || status === "Failed") PC.renderSupport(el("track-support"), W.call);
@@ -328,6 +330,123 @@
       el("notice-pending-text").textContent = terminal ? W.writingNotice : W.waiting;
     }
     return summary;
+  }
+
+  // ---- the answer to a proposed time (issue 12) ------------------------------------------------------
+
+  var reply = { requestId: null, reservationNumber: null, choice: null, busy: false };
+
+  function replyOpen(data) {
+    return Boolean(data.replyUntil) && !data.reply && new Date(data.replyUntil).getTime() > Date.now();
+  }
+
+  // The timeline line of the reply, and the panel that sends it while the proposal can be answered.
+  function renderReply(data, events) {
+    var R = W.reply;
+    var step = el("step-reply");
+    var said = events.CustomerConfirmed || events.CustomerDeclined;
+    var asked = Boolean(data.replyUntil) || Boolean(said);
+    PC.show(step, asked);
+    var open = replyOpen(data);
+    var until = data.replyUntil ? PC.formatDateTime(data.replyUntil) : "";
+    if (said) setStep("step-reply", "done", said.at, R.events[said.type]);
+    else if (open) setStep("step-reply", "current", null, R.waiting(until));
+    else if (asked) setStep("step-reply", "skipped", null, R.closed);
+    reply.requestId = data.requestId;
+    reply.reservationNumber = data.reservationNumber;
+    var proposed = detail(events.Responded, "alternativeTime");
+    el("reply-lead").textContent = R.lead(proposed ? PC.formatDateTime(proposed) : "", until);
+    PC.show(el("reply"), open);
+  }
+
+  function replyError(message) {
+    el("reply-error").textContent = message || "";
+    PC.show(el("reply-error"), Boolean(message));
+  }
+
+  function setReplyBusy(value) {
+    reply.busy = value;
+    ["reply-confirm", "reply-decline", "reply-send-code", "reply-confirm-code"].forEach(function (id) {
+      el(id).disabled = value;
+    });
+    el("reply").setAttribute("aria-busy", value ? "true" : "false");
+  }
+
+  // Without a live customer token for this reservation, the phone is proven here first.
+  function askToVerify(choice, message) {
+    reply.choice = choice;
+    PC.show(el("reply-verify"), true);
+    replyError(message);
+    el("reply-phone").focus();
+  }
+
+  async function sendReply(choice) {
+    if (reply.busy) return;
+    replyError("");
+    var verification = PC.verification;
+    var token = null;
+    if (verification && verification.required) {
+      token = verification.tokenFor(reply.reservationNumber);
+      if (!token) return askToVerify(choice, W.reply.verifyFirst);
+    }
+    setReplyBusy(true);
+    var path = "/requests/" + encodeURIComponent(reply.requestId) + "/reply";
+    var result = await PC.api("POST", path, { choice: choice }, token);
+    setReplyBusy(false);
+    if (result.ok || result.error === "ALREADY_REPLIED") {
+      PC.show(el("reply"), false);
+      announce(result.ok ? result.data.message : result.message);
+      if (poller) poller.tick(); // the reply in the timeline
+      el("track-title").focus();
+      return;
+    }
+    if (result.error === "VERIFICATION_REQUIRED" && verification) {
+      verification.forget();
+      return askToVerify(choice, result.message);
+    }
+    replyError(result.message);
+  }
+
+  async function replySendCode() {
+    if (reply.busy) return;
+    var phone = el("reply-phone").value.trim();
+    if (!phone) return askToVerify(reply.choice, W.reply.phoneMissing);
+    replyError("");
+    setReplyBusy(true);
+    var result = await PC.api("POST", "/verify", { reservationNumber: reply.reservationNumber, customerPhone: phone });
+    setReplyBusy(false);
+    if (!result.ok) {
+      replyError(result.message);
+      return;
+    }
+    PC.show(el("reply-code-step"), true);
+    announce(W.reply.codeSent);
+    el("reply-code").focus();
+  }
+
+  async function replyConfirmCode() {
+    if (reply.busy) return;
+    var code = el("reply-code").value.replace(/\D/g, "");
+    if (code.length !== 6) {
+      replyError(W.reply.codeDigits);
+      el("reply-code").focus();
+      return;
+    }
+    var phone = el("reply-phone").value.trim();
+    var body = { reservationNumber: reply.reservationNumber, customerPhone: phone, code: code };
+    setReplyBusy(true);
+    var result = await PC.api("POST", "/verify/confirm", body);
+    setReplyBusy(false);
+    if (!result.ok || !result.data || !result.data.customerToken) {
+      replyError(result.message);
+      el("reply-code").focus();
+      return;
+    }
+    PC.verification.remember(result.data, reply.reservationNumber, phone);
+    PC.show(el("reply-verify"), false);
+    PC.show(el("reply-code-step"), false);
+    replyError("");
+    if (reply.choice) sendReply(reply.choice);
   }
 
   // The wait is a deployment setting (minutes in AWS, shorter locally), so the page shows the deadline the
@@ -442,6 +561,9 @@
     PC.show(el("track-support"), false);
     PC.show(el("notice"), false);
     PC.show(el("notice-pending"), false);
+    ["reply", "reply-verify", "reply-code-step", "reply-error", "step-reply", "sms-promise"].forEach(function (id) {
+      PC.show(el(id), false);
+    });
     ["track-meta", "track-steps", "track-address"].forEach(function (id) {
       PC.show(el(id), true);
     });
@@ -480,6 +602,20 @@
     history.pushState(null, "", "/");
     route();
     el("message").focus();
+  });
+  el("reply-confirm").addEventListener("click", function () {
+    sendReply("confirm");
+  });
+  el("reply-decline").addEventListener("click", function () {
+    sendReply("decline");
+  });
+  el("reply-send-code").addEventListener("click", replySendCode);
+  el("reply-confirm-code").addEventListener("click", replyConfirmCode);
+  el("reply-code").addEventListener("keydown", function (event) {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      replyConfirmCode();
+    }
   });
   window.addEventListener("popstate", route);
   document.addEventListener("visibilitychange", function () {

@@ -248,5 +248,31 @@
     render();
   }
 
-  PC.verification = { required: required, token: token, refused: refused };
+  // The status page's reply to a proposed time (customer.js): the kept token of this reservation, and a
+  // token bought there, kept like one bought here.
+  function tokenFor(reservationNumber) {
+    if (!saved || !saved.token || saved.reservationNumber !== reservationNumber) return null;
+    if (new Date(saved.expiresAt).getTime() - EXPIRY_MARGIN_MS <= Date.now()) return null;
+    return saved.token;
+  }
+
+  function remember(answer, reservationNumber, customerPhone) {
+    save({
+      token: answer.customerToken,
+      expiresAt: answer.expiresAt,
+      reservationNumber: reservationNumber,
+      customerPhone: customerPhone,
+    });
+  }
+
+  PC.verification = {
+    required: required,
+    token: token,
+    refused: refused,
+    tokenFor: tokenFor,
+    remember: remember,
+    forget: function () {
+      save(null);
+    },
+  };
 })();

@@ -178,6 +178,28 @@
       call: function (phone) {
         return "급한 일은 고객센터 " + phone + "로 전화해 주세요.";
       },
+      // The customer's answer to a proposed time (issue 12); `events` are the timeline lines per event
+      // type (handlers/models/reply.py::REPLY_EVENTS, checked by tests/unit/test_messages.py).
+      reply: {
+        choices: { confirm: "이 시간으로 확정", decline: "다른 시간이 필요해요" },
+        events: {
+          CustomerConfirmed: "제안된 시간으로 확정한다고 업체에 전했습니다.",
+          CustomerDeclined: "다른 시간이 필요하다고 업체에 전했습니다. 원하시는 시간을 새 문의로 남겨 주세요.",
+        },
+        lead: function (when, until) {
+          return "업체가 제안한 시간은 " + when + "입니다. " + until + "까지 답해 주시면 업체에 문자로 전해 드립니다.";
+        },
+        waiting: function (until) {
+          return "제안된 시간에 답해 주세요. " + until + "까지 답할 수 있습니다.";
+        },
+        closed: "답할 수 있는 시간이 지났습니다. 필요하시면 새 문의를 남겨 주세요.",
+        verifyFirst: "답하시려면 먼저 휴대폰 인증을 해 주세요.",
+        phoneMissing: "예약할 때 남긴 휴대폰 번호를 입력해 주세요.",
+        codeSent: "인증번호를 보냈습니다. 문자로 받은 6자리 숫자를 입력해 주세요.",
+        codeDigits: "인증번호 6자리 숫자를 입력해 주세요.",
+        sending: "보내는 중…",
+      },
+      smsPromise: "답변이 오면 문자로도 알려 드립니다.",
       askTitle: "예약 문의 · ",
       trackTitle: "문의 진행 상황 · ",
     },

@@ -239,6 +239,12 @@ class MessageFacts:
         return format_kst(self.alternative_time) if self.alternative_time else "다른 시간"
 
 
+# What the customer does about a proposed time (issue 12): the status page's two buttons.
+REPLY_ON_PAGE: Final = (
+    "이 화면에서 '이 시간으로 확정' 또는 '다른 시간이 필요해요'를 눌러 답해 주시면 업체에 전해 드립니다."
+)
+
+
 def _change(facts: MessageFacts) -> str:
     biz, call = facts.business, facts.call
     if facts.outcome == "accept":
@@ -252,7 +258,7 @@ def _change(facts: MessageFacts) -> str:
         return (
             f"{biz}에서 요청하신 시간 대신 다른 시간을 제안했습니다: {facts.proposed}. "
             "아직 변경이 확정된 것은 아니며, 예약은 기존 내용 그대로입니다. "
-            f"제안된 시간으로 바꾸시려면 새 문의를 남기시거나 {call}로 연락해 주세요."
+            f"{REPLY_ON_PAGE} 궁금한 점은 {call}로 연락해 주세요."
         )
     if facts.outcome == "timeout":
         return (
@@ -274,7 +280,7 @@ def _trouble(facts: MessageFacts) -> str:
     if facts.outcome == "alternative":
         return (
             f"{biz}에서 알려주신 문제를 살피러 방문하겠다며 방문 시간을 제안했습니다: {facts.proposed}. "
-            f"이 시간이 어려우시면 {call}로 연락해 주세요."
+            f"{REPLY_ON_PAGE} 급한 일은 {call}로 연락해 주세요."
         )
     if facts.outcome == "timeout":
         return (
@@ -295,7 +301,7 @@ def _extra(facts: MessageFacts) -> str:
     if facts.outcome == "alternative":
         return (
             f"{biz}에서 요청하신 서비스를 다른 시간에 준비할 수 있다고 제안했습니다: {facts.proposed}. "
-            f"아직 확정된 것은 아니며, 이 시간을 원하시면 새 문의를 남기시거나 {call}로 연락해 주세요."
+            f"아직 확정된 것은 아니며, {REPLY_ON_PAGE} 궁금한 점은 {call}로 연락해 주세요."
         )
     if facts.outcome == "timeout":
         return (

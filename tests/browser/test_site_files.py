@@ -15,8 +15,10 @@ SITE = Path(__file__).resolve().parents[2] / "site"
 PAGES = ("index.html", "confirm.html", "admin/index.html")  # the pages with a form and scripts
 ALL_PAGES = (*PAGES, "404.html")
 # What a phone parses, and what it downloads (CloudFront compresses HTML, CSS and JavaScript).
-# 72 KB since the customer page proves the phone by code before a question (verify.js, issue 10).
-BUDGET_BYTES = 72 * 1024
+# 72 KB since the customer page proves the phone by code before a question (verify.js, issue 10); 80 KB
+# since its status page answers a proposed time and proves the phone there too (issue 12). The compressed
+# budget, what a phone downloads, is unchanged.
+BUDGET_BYTES = 80 * 1024
 BUDGET_COMPRESSED_BYTES = 24 * 1024
 # The operator console is a desktop tool behind sign-in (tables, a drawer, three actions, Cognito sign-in):
 # a budget of its own, still small enough for the phone an operator on call may open it on.

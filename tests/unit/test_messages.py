@@ -14,15 +14,20 @@ from handlers.models.messages import (
     LAST_RESORT_NOTIFICATIONS,
     MAX_BRAND_CHARS,
     PARTNER_LABELS,
+    REPLY_ON_PAGE,
+    REPLY_RECORDED,
     MessageFacts,
     answer_label,
+    customer_sms_body,
     format_kst,
     format_kst_clock,
     intent_of,
     last_resort_notification,
     notification_template,
+    partner_reply_sms_body,
     sms_body,
 )
+from handlers.models.reply import REPLY_EVENTS
 from ops.sms import parts
 
 CHANGE, TROUBLE, EXTRA = Intent.CHANGE_RESERVATION, Intent.REPORT_TROUBLE, Intent.EXTRA_SERVICE
@@ -191,3 +196,52 @@ def test_the_pages_label_the_answers_as_the_messages_mean_them():
         block = words.split(f"[{name}]: {{", 1)[1].split("},\n      },", 1)[0]
         labels = re.findall(r'(accept|reject|alternative): \{ label: "([^"]+)"', block)
         assert dict(labels) == PARTNER_LABELS[intent], name
+
+
+# -- the customer's text and the partner's text about the reply (issue 12) --------------------------------
+
+STATUS_LINK = "https://d111111abcdef8.cloudfront.net/?request=" + "0" * 8 + "-0000-4000-8000-" + "0" * 12
+LONGEST_RESERVATION = "R" * 20
+
+
+@pytest.mark.parametrize(("intent", "outcome"), list(KEY_PHRASES))
+def test_the_customer_text_fits_three_parts_and_ends_with_the_status_link(intent, outcome):
+    facts = _facts(intent, outcome, reservation_number=LONGEST_RESERVATION)
+
+    body = customer_sms_body(facts, STATUS_LINK, LONGEST_BRAND)
+
+    assert body.startswith(f"[{LONGEST_BRAND}] 예약 {LONGEST_RESERVATION} ")
+    assert body.endswith("\n" + STATUS_LINK)
+    assert parts(body) <= 3
+    assert not [word for word in BROKEN_PROMISES if word in body]
+
+
+def test_the_customer_text_says_the_answer_the_time_or_whom_to_call():
+    assert "변경 수락" in customer_sms_body(_facts(CHANGE, "accept"), STATUS_LINK)
+    assert "12월 5일 (토) 오후 3:00" in customer_sms_body(_facts(TROUBLE, "alternative"), STATUS_LINK)
+    assert "고객센터(1588-0000)" in customer_sms_body(_facts(EXTRA, "timeout"), STATUS_LINK)
+    assert "고객센터(1588-0000)" in customer_sms_body(_facts(CHANGE, "failed"), STATUS_LINK)
+
+
+@pytest.mark.parametrize("choice", ["confirm", "decline"])
+def test_the_partner_text_about_the_reply_names_the_time_in_two_parts(choice):
+    body = partner_reply_sms_body(LONGEST_RESERVATION, choice, PROPOSED, LONGEST_BRAND)
+
+    assert body.startswith(f"[{LONGEST_BRAND}] 예약 {LONGEST_RESERVATION}: ")
+    assert "12월 5일 (토) 오후 3:00" in body
+    assert ("확정했습니다" in body) == (choice == "confirm")
+    assert parts(body) <= 2
+
+
+def test_the_page_shows_a_line_for_each_reply_event_and_the_two_buttons():
+    words = (Path(__file__).resolve().parents[2] / "site" / "words.js").read_text(encoding="utf-8")
+    block = words.split("reply: {", 1)[1].split("lead:", 1)[0]
+    page = (Path(__file__).resolve().parents[2] / "site" / "index.html").read_text(encoding="utf-8")
+
+    assert set(re.findall(r"(Customer\w+): \"", block)) == set(REPLY_EVENTS.values())
+    choices = dict(re.findall(r"(confirm|decline): \"([^\"]+)\"", block))
+    assert choices == {"confirm": "이 시간으로 확정", "decline": "다른 시간이 필요해요"}
+    assert set(choices) == set(REPLY_EVENTS) == set(REPLY_RECORDED)
+    for label in choices.values():
+        assert f">{label}</button>" in page
+        assert label in REPLY_ON_PAGE
