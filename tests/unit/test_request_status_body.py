@@ -27,6 +27,11 @@ class NotificationModel(BaseModel):
     source: str
 
 
+class ReplyModel(BaseModel):
+    choice: str
+    at: str
+
+
 class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -42,6 +47,9 @@ class RequestModel(BaseModel):
     partnerDeadline: str | None = None
     events: list[EventModel] = []
     notification: NotificationModel | None = None
+    customerSms: bool = False  # issue 12
+    reply: ReplyModel | None = None
+    replyUntil: str | None = None
 
 
 class _Store:
@@ -66,14 +74,26 @@ def test_a_full_answer_is_the_models_json():
         "partnerName": "한강 게스트하우스",
         "partnerResponse": {"response": "alternative", "note": "8시 반 가능"},
         "notification": {"message": "파트너가 다른 시간을 제안했어요.", "source": "template"},
+        "respondedAt": 1764633700000,
+        "textCustomer": True,
+        "customerReply": {"choice": "confirm", "at": 1764633800000},
     }
     events = [
         {"eventType": "Created", "at": 1764633600000, "details": {"intent": "ChangeReservation"}},
         {"eventType": "SMSSent", "at": 1764633601234, "details": {"channel": "sns", "linkDeadlineMs": 1}},
         {"eventType": "Responded", "at": 1764633700000, "details": {"response": "alternative", "by": "x"}},
+        {"eventType": "CustomerConfirmed", "at": 1764633800000, "details": {"choice": "confirm", "by": "c"}},
     ]
     body = _body(request, events)
     assert body == RequestModel.model_validate_json(body).model_dump_json()
+    answer = json.loads(body)
+    assert (answer["customerSms"], answer["reply"]["choice"]) == (True, "confirm")
+    assert answer["replyUntil"] == "2025-12-03T00:01:40.000Z"  # 24 hours after the answer
+    assert answer["events"][-1] == {
+        "type": "CustomerConfirmed",
+        "at": "2025-12-02T00:03:20.000Z",
+        "choice": "confirm",
+    }
     assert "다음 주" in body  # UTF-8 as written, not \u escapes
     sent = {"type": "SMSSent", "at": "2025-12-02T00:00:01.234Z", "channel": "sns"}
     assert json.loads(body)["events"][1] == sent
