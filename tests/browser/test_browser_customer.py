@@ -93,7 +93,7 @@ def test_timeline_titles_keep_whole_words_at_150_percent_text(pages: Pages, syst
     page.evaluate("document.documentElement.style.fontSize = '150%'")
 
     lines = page.eval_on_selector_all(
-        ".step-title",
+        ".step:not([hidden]) .step-title",  # the reply step shows only for a proposed time (issue 12)
         "nodes => nodes.map(n => [n.textContent.trim(),"
         " Math.round(n.getBoundingClientRect().height / parseFloat(getComputedStyle(n).lineHeight))])",
     )
