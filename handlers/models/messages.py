@@ -348,7 +348,7 @@ LAST_RESORT_NOTIFICATIONS: Final[dict[OutcomeKind, str]] = {
     ),
     "alternative": (
         "안녕하세요. 업체에서 다른 시간을 제안했습니다. 아직 확정된 것은 아니며, "
-        "원하시면 새 문의를 남기시거나 {call}로 연락해 주세요."
+        f"{REPLY_ON_PAGE} 궁금한 점은 {{call}}로 연락해 주세요."
     ),
     "timeout": (
         "안녕하세요. 업체에 문의를 전달했지만 정해진 시간 안에 답을 받지 못했습니다. "
