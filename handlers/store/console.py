@@ -237,13 +237,9 @@ class ConsoleStore(Store):
             self._event(request_id, Status.CLOSED.value, now_ms, {"by": by}),
             self._event(request_id, OperatorAction.CLOSED.value, now_ms, {"by": by, "note": note}),
         ]
-        try:
-            self._transact(actions)
-        except TransactionCancelledError as exc:
-            if exc.cancelled.failed(0):
-                found = exc.cancelled.items[0] or {}
-                raise AlreadyEndedError(str(found.get("status", ""))) from exc
-            raise
+        found = self._transact_unless_first_refused(actions)
+        if found is not None:
+            raise AlreadyEndedError(str(found.get("status", "")))
 
     def record_action(
         self, request_id: str, action: OperatorAction, now_ms: int, details: Mapping[str, Any]

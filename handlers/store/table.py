@@ -122,6 +122,17 @@ class Store:
 
     # -- plumbing ------------------------------------------------------------------------------------
 
+    def _transact_unless_first_refused(self, actions: Sequence[Item]) -> Item | None:
+        """`_transact`; when the first action's condition refused it, that item as it was (the caller says
+        why not) instead of the error. None when applied."""
+        try:
+            self._transact(actions)
+        except TransactionCancelledError as exc:
+            if exc.cancelled.failed(0):
+                return exc.cancelled.items[0] or {}
+            raise
+        return None
+
     def _transact(self, actions: Sequence[Item]) -> None:
         """One transaction. Cancellations that decided nothing (another transaction held an item, throttling)
         are retried by the client (`handlers/store/retry.py`); what reaches here is the verdict of the
@@ -370,13 +381,7 @@ class Store:
             },
             self._event(request_id, status.value, now_ms, details),
         ]
-        try:
-            self._transact(actions)
-        except TransactionCancelledError as exc:
-            if exc.cancelled.failed(0):
-                return exc.cancelled.items[0] or {}
-            raise
-        return None
+        return self._transact_unless_first_refused(actions)
 
     def save_notification(self, request_id: str, notification: Mapping[str, Any]) -> Item | None:
         """Store the customer's message once; returns the one already stored if there is one."""
@@ -765,13 +770,7 @@ class Store:
             },
             self._event(request_id, event_type, at_ms, details),
         ]
-        try:
-            self._transact(actions)
-        except TransactionCancelledError as exc:
-            if exc.cancelled.failed(0):
-                return exc.cancelled.items[0] or {}
-            raise
-        return None
+        return self._transact_unless_first_refused(actions)
 
     def mark_partner_told(self, request_id: str, outcome: str) -> None:
         """Whether the partner got the text about the customer's reply (`sent`, `refused`, `failed`...)."""
