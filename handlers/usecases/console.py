@@ -25,7 +25,7 @@ from handlers.models.admin import (
     RequestRow,
     SmsAttempt,
 )
-from handlers.models.domain import ANSWERABLE, OperatorAction, Status
+from handlers.models.domain import ANSWERABLE, LIFECYCLE_ORDER, OperatorAction, Status
 from handlers.models.errors import InvalidInputError, RequestNotFoundError
 from handlers.models.messages import FIELD_MESSAGES
 from handlers.models.phone import mask
@@ -100,6 +100,21 @@ def _sort_key(item: Mapping[str, Any]) -> tuple[int, str]:
     return int(item.get("createdAt", 0)), str(item.get("requestId"))
 
 
+def _latest_of_each(items: list[Item]) -> list[Item]:
+    """One row per request: one that moved on between the per-status queries (Created, then SMSSent) was
+    read under both, and its later status is the one that holds."""
+    latest: dict[str, Item] = {}
+    for item in items:
+        seen = latest.get(str(item["requestId"]))
+        if seen is None or _rank(item) > _rank(seen):
+            latest[str(item["requestId"])] = item
+    return list(latest.values())
+
+
+def _rank(item: Mapping[str, Any]) -> int:
+    return LIFECYCLE_ORDER.get(str(item.get("status")), -1)
+
+
 def queue(
     statuses: tuple[Status, ...],
     limit: int,
@@ -113,6 +128,7 @@ def queue(
     found: list[Item] = []
     for status in statuses:
         found.extend(store.newest(status, limit + 1, before))
+    found = _latest_of_each(found)
     found.sort(key=_sort_key, reverse=True)
     page, more = found[:limit], len(found) > limit
     now_ms = int((clock or wall_clock.now)() * 1000)

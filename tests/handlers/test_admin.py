@@ -10,7 +10,10 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
-from handlers import admin, failure, timeout
+from handlers import admin, failure, timeout, wiring
+from handlers.models.domain import Status
+from handlers.settings import get_settings
+from handlers.usecases import console as console_usecases
 from tests.handlers.conftest import CUSTOMER_PHONE, PARTNER_PHONE, STATE_MACHINE_NAME, TABLE
 
 OPERATOR = "operator@example.com"
@@ -210,6 +213,29 @@ def test_the_queue_pages_through_every_row_once(console, flow):
 
     assert seen == list(reversed(ids))
     assert pages == 3
+
+
+def test_a_request_that_moves_on_between_the_queries_is_one_row_in_its_later_status(console, flow):
+    request_id = flow.created()
+    store = wiring.console_store(get_settings())
+    newest = store.newest
+
+    def newest_then_texted(status, count, before=None):
+        found = newest(status, count, before)
+        if status is Status.CREATED:  # the SMS goes out while the console reads the next status
+            flow.aws_client("dynamodb").update_item(
+                TableName=TABLE,
+                Key={"PK": {"S": f"REQ#{request_id}"}, "SK": {"S": "METADATA"}},
+                UpdateExpression="SET #s = :s",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":s": {"S": "SMSSent"}},
+            )
+        return found
+
+    store.newest = newest_then_texted  # type: ignore[method-assign]
+    page = console_usecases.queue(console_usecases.parse_statuses(None), 25, None, store=store)
+
+    assert [(row.requestId, row.status) for row in page.items] == [(request_id, "SMSSent")]
 
 
 def test_the_queue_filters_by_status_and_lists_of_statuses(console, flow, context):
