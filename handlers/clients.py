@@ -17,9 +17,13 @@ from handlers.settings import Settings
 
 # Lex answers a customer who is waiting: 3 s in all, no retry (the default intent is the fallback).
 LEX_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 1, "mode": "standard"})
-# Bedrock writes a message the template can replace: a few seconds, no retry.
+# Bedrock writes a message the template can replace: a few seconds, and one retry (botocore's standard mode:
+# throttling, 5xx, a lost connection, after a jittered wait of at most 1 s), since a throttled Converse is
+# common and recovers (issue 11: transient errors are retried where they happen). Two attempts, 15 s at
+# worst, fit the notification function's 30 s with the store's work; a call that only costs tokens is safe
+# to repeat.
 BEDROCK_CONFIG = Config(
-    connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 1, "mode": "standard"}
+    connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 2, "mode": "standard"}
 )
 # Bedrock settling an intent Lex was unsure of: the customer is still waiting, so 3 s in all, no retry.
 INTENT_TIE_BREAK_CONFIG = Config(
