@@ -6,6 +6,8 @@ default, prints log lines as CloudWatch receives them; `pretty` prints one reada
 DEMO_RESERVATIONS (extra generated demo reservations, each with its own customer phone, for load tests;
 default 0). `--config name=value` overrides any other stack setting, as `pulumi config set` would.
 WAF_RATE_LIMIT (the web ACL's requests per address and minute; default: the stack's wafRateLimit).
+BEDROCK (`off`, the default: the notification function runs with NOTIFIER=template; `stand-in`: it keeps the
+stack's `notifier: bedrock` and its Converse calls reach a local stand-in, see local/converse.py).
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from local import converse
 from local.console import DEMO_NON_OPERATOR, DEMO_OPERATOR, create_demo_users
-from local.deploy import REGION, DeploymentError
+from local.deploy import LOCAL_FUNCTION_OVERRIDES, REGION, STAND_IN_FUNCTION_OVERRIDES, DeploymentError
 from local.logformat import FORMATS, PrettyLines
 from local.outbox import display_phone
 
@@ -109,6 +112,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if log_format == "pretty":
         sys.stdout = PrettyLines(sys.stdout)
+    bedrock = os.environ.get(converse.OPTION, converse.OFF).strip().lower() or converse.OFF
+    if bedrock not in (converse.OFF, converse.STAND_IN):
+        _say(f"{converse.OPTION}={bedrock} is not one of {converse.OFF}, {converse.STAND_IN}.")
+        return 1
+    stand_in = bedrock == converse.STAND_IN
     try:
         settings = _config_overrides(args.config)
     except ValueError as exc:
@@ -192,19 +200,20 @@ def main(argv: list[str] | None = None) -> int:
             config_overrides=overrides,
             progress=lambda line: _say(f"  {line}"),
             heartbeat=watchdog.beat,
+            function_overrides=STAND_IN_FUNCTION_OVERRIDES if stand_in else LOCAL_FUNCTION_OVERRIDES,
         )
         watchdog.cancel()
         create_demo_users(deployment.outputs)
         _shared_function_environment(deployment.functions.values())
         runner = LambdaRunner(deployment)
-        system.activate(deployment, runner)
+        system.activate(deployment, runner, converse_stand_in=stand_in)
         from local.schedules import SchedulePlayer, sweep_seconds
 
         schedules = SchedulePlayer(deployment, runner, sweep_seconds())
         schedules.start()
         system.reset_counts()
         system.ready = True
-        _print_ready(base_url, deployment, time.monotonic() - started)
+        _print_ready(base_url, deployment, time.monotonic() - started, stand_in=stand_in)
         _wait_for_stop()
     except KeyboardInterrupt:
         pass
@@ -349,7 +358,7 @@ def _wait_for_stop() -> None:
         pass
 
 
-def _print_ready(base_url: str, deployment: Any, elapsed: float) -> None:
+def _print_ready(base_url: str, deployment: Any, elapsed: float, *, stand_in: bool) -> None:
     functions = deployment.functions.values()
     wait = next(
         (f.environment["PARTNER_WAIT_SECONDS"] for f in functions if "PARTNER_WAIT_SECONDS" in f.environment),
@@ -385,11 +394,35 @@ def _print_ready(base_url: str, deployment: Any, elapsed: float) -> None:
         lines.append(f"  and {extra} generated reservations RSV-LOAD-0001... (DEMO_RESERVATIONS)")
     lines += [
         f"  partners have {wait} s to answer (PARTNER_WAIT_SECONDS=... to change)",
-        "  intents come from the local classifier and notifications from the built-in templates",
-        "  (no Lex or Bedrock emulator exists); state lives in memory and resets when you stop.",
+        *_who_writes(deployment, stand_in=stand_in),
         "press Ctrl-C to stop.",
     ]
     _say("\n".join(lines))
+
+
+def _who_writes(deployment: Any, *, stand_in: bool) -> list[str]:
+    """What writes intents and notifications here, read from the functions as deployed (never a guess)."""
+    notifiers = {
+        f.environment.get("NOTIFIER") for f in deployment.functions.values() if "NOTIFIER" in f.environment
+    }
+    if "bedrock" not in notifiers and stand_in:
+        return [
+            "  intents come from the local classifier and notifications from the built-in templates:",
+            "  the stack's notifier is template, so the Converse stand-in (BEDROCK=stand-in) goes unused;",
+            "  state lives in memory and resets when you stop.",
+        ]
+    if "bedrock" not in notifiers:
+        return [
+            "  intents come from the local classifier and notifications from the built-in templates",
+            "  (no Lex or Bedrock emulator exists; BEDROCK=stand-in runs the notifier's Bedrock path);",
+            "  state lives in memory and resets when you stop.",
+        ]
+    return [
+        "  intents come from the local classifier; notifications take the notifier's Bedrock path",
+        "  (guardrail named, answer checked, template on failure) to a local Converse stand-in that",
+        "  returns the built-in template text: no model runs (BEDROCK=stand-in; no Lex emulator exists);",
+        "  state lives in memory and resets when you stop.",
+    ]
 
 
 if __name__ == "__main__":

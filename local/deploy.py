@@ -34,8 +34,10 @@ from local.authorizer import JwtAuthorizer
 ACCOUNT_ID = "123456789012"  # moto's default account
 REGION = "ap-northeast-2"
 
-# The only two documented substitutions: Lex and Bedrock have no emulator.
+# The only two documented substitutions: Lex and Bedrock have no emulator. With `BEDROCK=stand-in`
+# (`local/converse.py`) the notifier keeps the stack's setting and only the classifier is replaced.
 LOCAL_FUNCTION_OVERRIDES = {"INTENT_CLASSIFIER": "local", "NOTIFIER": "template"}
+STAND_IN_FUNCTION_OVERRIDES = {"INTENT_CLASSIFIER": "local"}
 
 _RESERVATION_KEYS = {"PK", "SK", "GSI1PK", "GSI1SK"}
 # Where the runtime plays an HTTP API's own execute-api endpoint (what CloudFront forwards to, and what
@@ -140,6 +142,8 @@ class Deployment:
     web_acls: dict[str, dict[str, Any]] = field(default_factory=dict)  # WAF web ACL inputs by ARN
     table_items: list[dict[str, Any]] = field(default_factory=list)
     bots: list[dict[str, Any]] = field(default_factory=list)
+    # Bedrock guardrails by id and by ARN (one shared set each): the versions a Converse call may name.
+    guardrails: dict[str, set[str]] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def reservations(self) -> list[dict[str, Any]]:
@@ -667,16 +671,24 @@ class LocalCloud(pulumi.runtime.Mocks):
         return acl_id, {**inputs, "name": acl_name, "arn": arn, "capacity": 0, "lockToken": _suffix(36)}
 
     # Bedrock has no emulator (moto 5.2 has neither guardrails nor Converse): the guardrail is recorded with
-    # the ids AWS would give it, and the notification function runs with NOTIFIER=template here (see
-    # LOCAL_FUNCTION_OVERRIDES), so nothing locally ever calls a model or applies the guardrail.
+    # the ids AWS would give it. The notification function runs with NOTIFIER=template here (see
+    # LOCAL_FUNCTION_OVERRIDES), unless the runtime's Converse stand-in answers it (`local/converse.py`,
+    # which checks that a call names this guardrail and version; it applies none of the policies).
     def _guardrail(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         guardrail_id = _suffix(12, string.ascii_lowercase + string.digits)
         arn = self._arn("bedrock", f"guardrail/{guardrail_id}")
+        versions = {"DRAFT"}  # the working draft can always be named
+        self.deployment.guardrails[guardrail_id] = self.deployment.guardrails[arn] = versions
         outputs = {"guardrailId": guardrail_id, "guardrailArn": arn, "version": "DRAFT", "status": "READY"}
         return f"{guardrail_id},DRAFT", {**inputs, "name": self._name(name, inputs), **outputs}
 
     def _guardrail_version(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        return f"{inputs.get('guardrailArn')},1", {**inputs, "version": "1"}
+        versions = self.deployment.guardrails.get(str(inputs.get("guardrailArn")))
+        if versions is None:
+            raise DeploymentError(f"guardrail version '{name}' names no guardrail the program declared")
+        version = str(len(versions))  # versions are numbered from 1 as they are published
+        versions.add(version)
+        return f"{inputs.get('guardrailArn')},{version}", {**inputs, "version": version}
 
     def _provider(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         # An explicit provider (the web ACL's us-east-1 one): everything here runs on one emulator.
@@ -854,9 +866,10 @@ def deploy(
     config_overrides: Mapping[str, str],
     progress: Callable[[str], None],
     heartbeat: Callable[[], None] = lambda: None,
+    function_overrides: Mapping[str, str] = LOCAL_FUNCTION_OVERRIDES,
 ) -> Deployment:
     """Evaluate the program in `project_dir` and materialise it on the emulator behind `base_url`;
-    `heartbeat` is called after each resource."""
+    `heartbeat` is called after each resource; `function_overrides` replace what has no emulator."""
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
@@ -883,7 +896,7 @@ def deploy(
     deployment.outputs = _rewrite_loopback(_plain(deployment.outputs), base_url)
     for function in deployment.functions.values():
         function.environment = _rewrite_loopback(function.environment, base_url)
-        function.environment.update(LOCAL_FUNCTION_OVERRIDES)
+        function.environment.update(function_overrides)
     for api in deployment.apis.values():
         api.cors = _rewrite_loopback(dict(api.cors), base_url) if api.cors else None
     for obj in deployment.objects.values():

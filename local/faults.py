@@ -14,7 +14,8 @@ calls made inside a function invocation are touched (never the runtime's own, no
 `ThrottlingException` and `InternalServerError` answer in the service's own protocol (400 / 500: an XML
 error for query services such as SNS, a JSON one for the others) without reaching the emulator.
 `timeout` lets the call reach the emulator (it takes effect) and loses the answer: botocore raises
-`ReadTimeoutError`, as when AWS did the work but the reply never arrived.
+`ReadTimeoutError`, as when AWS did the work but the reply never arrived. The notifier's Bedrock calls are
+`bedrock-runtime.Converse` (they reach the runtime's stand-in with `BEDROCK=stand-in`, `local/converse.py`).
 """
 
 from __future__ import annotations
@@ -202,12 +203,9 @@ def _error_response(request: Any, error: str) -> Any:
     return AWSResponse(request.url, status, headers, _Body(body))
 
 
-def install(book: FaultBook) -> None:
-    """Hook the faults into boto3's default session (before any handler makes a client)."""
-    import boto3
+def hook(book: FaultBook) -> Any:
+    """The botocore `before-send` handler that applies the book's faults to each HTTP attempt."""
     from botocore.exceptions import ReadTimeoutError
-
-    session = boto3._get_default_session()  # what boto3.client(...) in the handlers uses
 
     def before_send(request: Any, event_name: str, **_: Any) -> Any:
         _event, service_id, operation_name = event_name.split(".", 2)
@@ -222,4 +220,12 @@ def install(book: FaultBook) -> None:
             raise ReadTimeoutError(endpoint_url=request.url)
         return _error_response(request, error)
 
-    session.events.register("before-send", before_send, unique_id="local-faults")
+    return before_send
+
+
+def install(book: FaultBook) -> None:
+    """Hook the faults into boto3's default session (before any handler makes a client)."""
+    import boto3
+
+    session = boto3._get_default_session()  # what boto3.client(...) in the handlers uses
+    session.events.register("before-send", hook(book), unique_id="local-faults")

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
-from local import emulator
+from local import converse, emulator
 from local.authorizer import Unauthorized, request_context, token_from, unauthorized_headers, verify
 from local.deploy import (
     ACCOUNT_ID,
@@ -72,12 +72,17 @@ class LocalSystem:
         self.web_acl: WebAcl | None = None
         self.calls: Counter[str] = Counter()
         self.faults = FaultBook()
+        self.converse: converse.ConverseStandIn | None = None  # BEDROCK=stand-in (local/converse.py)
         self.api_requests: Counter[str] = Counter()
         self._sms_sent_at: dict[str, str] = {}
         self._jwks: dict[str, dict[str, Any]] = {}  # by URL: API Gateway caches an issuer's keys too
 
-    def activate(self, deployment: Deployment, runner: LambdaRunner) -> None:
+    def activate(
+        self, deployment: Deployment, runner: LambdaRunner, *, converse_stand_in: bool = False
+    ) -> None:
         self.deployment, self.runner = deployment, runner
+        if converse_stand_in:
+            self.converse = converse.ConverseStandIn.for_deployment(deployment)
         self.faults.function_keys = {function.key for function in deployment.functions.values()}
         distribution = deployment.distributions[0] if deployment.distributions else {}
         acl_arn = distribution.get("webAclId")
@@ -123,6 +128,10 @@ class LocalSystem:
         invoke = INVOKE_PATH.match(path)
         if invoke and method == "POST":
             return self._lambda_invoke(request, unquote(invoke["function"]))
+        if signed and method == "POST" and self.converse is not None:
+            model = _converse_model(request)
+            if model is not None:
+                return self._converse(request, self.converse, model)
         if not signed and not path.startswith("/moto-api"):
             edge = self._edge(request)
             if edge is not None:
@@ -257,6 +266,23 @@ class LocalSystem:
             ]
         messages.sort(key=lambda m: m[0])
         return [{"to": phone, "body": body, "sentAt": sent_at} for sent_at, phone, body in messages]
+
+    # -- Bedrock Runtime (the stand-in) -----------------------------------------------------------
+
+    def _converse(self, request: Request, stand_in: converse.ConverseStandIn, model_id: str) -> Response:
+        """`POST /model/{modelId}/converse` from a function's bedrock-runtime client: the stand-in answers
+        (`local/converse.py`); moto has no Bedrock Runtime."""
+        with self._stats_lock:
+            self.calls[converse.OPERATION] += 1
+        try:
+            body = json.loads(request.get_data() or b"{}")
+        except ValueError:
+            body = None
+        answer = stand_in.answer(model_id, body)
+        headers = {"x-amzn-RequestId": "local-converse-stand-in"}
+        if answer.error_type is not None:
+            headers["x-amzn-ErrorType"] = answer.error_type
+        return _json(answer.body, status=answer.status, headers=headers)
 
     # -- Lambda -----------------------------------------------------------------------------------
 
@@ -590,6 +616,17 @@ def _operation(request: Request, data: bytes) -> str:
         if action:
             return f"{service}.{action[0]}"
     return f"{service}.{request.method}"
+
+
+def _converse_model(request: Request) -> str | None:
+    """The model id of a Bedrock Runtime `Converse` call (signed for `bedrock`), else None."""
+    credential = _CREDENTIAL.search(request.headers.get("Authorization", ""))
+    if credential is None or credential["service"] != "bedrock":
+        return None
+    # The raw path: a model ARN's `/` arrives encoded (%2F) and must not split the path.
+    raw = str(request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path)
+    match = converse.PATH.match(raw.split("?", 1)[0])
+    return unquote(match["model"]) if match else None
 
 
 def _origin(distribution: dict[str, Any], behaviour: dict[str, Any]) -> dict[str, Any]:
