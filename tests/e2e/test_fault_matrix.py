@@ -1,12 +1,16 @@
 """Every request ends, exactly once, and its customer is told, whatever step fails (issue 11, section 4).
 
-One local runtime with a short partner wait and sweep. For each step of the flow, a fault on the AWS calls
+One local runtime with a short partner wait and sweep, and `BEDROCK=stand-in`: the notification function
+keeps `notifier: bedrock` and its Converse calls reach the runtime's stand-in (`local/converse.py`), so the
+notifier is a step that can fail like the others. For each step of the flow, a fault on the AWS calls
 that step makes, once transient (the first attempts fail, then the call recovers) and once persistent (every
 attempt fails for a while). Each cell is one question on a reservation of its own, and asserts:
 - the request reaches a terminal status within wait + one sweep + margin (+ the fault's own duration);
 - the customer has one notification, and it never changes once shown;
 - the partner was texted at most once;
-- clients saw no 5xx other than 503 UNAVAILABLE, and that only while a persistent fault lasted.
+- clients saw no 5xx other than 503 UNAVAILABLE, and that only while a persistent fault lasted;
+- a transient fault was spent (its attempts were made), and for the notifier, who wrote the message: the
+  stand-in once Converse recovered, the built-in template while it kept failing.
 Cells run one after another (faults are per function and operation, so cells in parallel would share them).
 The matrix is printed as a table. The runtime's whole output is then scanned for secrets (section 5): link
 tokens, task tokens, verification codes and full phone numbers.
@@ -26,6 +30,7 @@ from e2e_client import CODE, LINK, TERMINAL, LocalClient
 
 from bench import soak
 from components import seed_data
+from local import converse
 from local.testing import RunningSystem, running_process
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -44,6 +49,10 @@ class Step:
     function: str
     when: str  # "ask": injected before the question; "confirm" / "respond": before the partner does that
     answers: bool = True
+    # Attempts a transient fault fails: fewer than the step's client and code make (the notifier's Bedrock
+    # client makes two, handlers/clients.py).
+    transient_times: int = 2
+    sources: dict[str, str] = field(default_factory=dict)  # expected notification source per kind
 
 
 STEPS = (
@@ -57,6 +66,14 @@ STEPS = (
     Step("SendTaskSuccess", "states.SendTaskSuccess", "partner_response", "respond"),
     Step("timeout handler", "dynamodb.*", "timeout", "ask", answers=False),
     Step("notification store", "dynamodb.*", "notification", "ask"),
+    Step(
+        "notifier",
+        converse.OPERATION,
+        "notification",
+        "ask",
+        transient_times=1,
+        sources={"transient": "model", "persistent": "template"},
+    ),
 )
 KINDS = {
     "transient": {"error": "ThrottlingException", "times": 2},
@@ -73,13 +90,19 @@ class Cell:
     seconds: float = 0.0
     texts: int = 0
     notifications: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)
+    spent: bool | None = None  # a transient fault's attempts were all made (None: persistent)
     bad_answers: list[str] = field(default_factory=list)
     unavailable: int = 0
 
 
 @pytest.fixture(scope="module")
 def system() -> Iterator[RunningSystem]:
-    env = {"SWEEP_SECONDS": str(SWEEP), "SWEEP_MARGIN_SECONDS": str(MARGIN)}
+    env = {
+        "SWEEP_SECONDS": str(SWEEP),
+        "SWEEP_MARGIN_SECONDS": str(MARGIN),
+        converse.OPTION: converse.STAND_IN,
+    }
     with running_process(wait_seconds=WAIT, extra_env=env) as running:
         yield running
 
@@ -110,6 +133,8 @@ class Recorder:
 
 def _run(client: LocalClient, faults_url: str, cell: Cell, row: seed_data.SeedReservation) -> None:
     spec = {"operation": cell.step.operation, "function": cell.step.function, **KINDS[cell.kind]}
+    if cell.kind == "transient":
+        spec["times"] = cell.step.transient_times
 
     def inject() -> float:
         answer = requests.post(faults_url, json=spec, timeout=10)
@@ -149,6 +174,7 @@ def _run(client: LocalClient, faults_url: str, cell: Cell, row: seed_data.SeedRe
         found = answer.json()
         if found.get("notification"):
             cell.notifications.add(found["notification"]["message"])
+            cell.sources.add(str(found["notification"].get("source")))
         return dict(found)
 
     if cell.step.answers:
@@ -188,6 +214,8 @@ def _run(client: LocalClient, faults_url: str, cell: Cell, row: seed_data.SeedRe
     time.sleep(1)
     status()  # the notification, read once more: it must not have changed
     cell.texts = len(texts())
+    if cell.kind == "transient":
+        cell.spent = requests.get(faults_url, timeout=10).json() == []
     requests.delete(faults_url, timeout=10)
 
 
@@ -206,12 +234,15 @@ def matrix(system: RunningSystem) -> list[Cell]:
 
 def _table(cells: list[Cell]) -> str:
     lines = [
-        f"{'step':<22} {'fault':<11} {'status':<10} {'s':>5} {'texts':>5} {'notif.':>6} {'503s':>5}  problems"
+        f"{'step':<22} {'fault':<11} {'spent':<5} {'status':<10} {'s':>5} {'texts':>5} {'notif.':>6} "
+        f"{'source':<9} {'503s':>5}  problems"
     ]
     for cell in cells:
+        spent = "-" if cell.spent is None else "yes" if cell.spent else "NO"
         lines.append(
-            f"{cell.step.name:<22} {cell.kind:<11} {cell.status:<10} {cell.seconds:>5.1f} {cell.texts:>5} "
-            f"{len(cell.notifications):>6} {cell.unavailable:>5}  {'; '.join(cell.bad_answers) or '-'}"
+            f"{cell.step.name:<22} {cell.kind:<11} {spent:<5} {cell.status:<10} {cell.seconds:>5.1f} "
+            f"{cell.texts:>5} {len(cell.notifications):>6} {','.join(sorted(cell.sources)) or '-':<9} "
+            f"{cell.unavailable:>5}  {'; '.join(cell.bad_answers) or '-'}"
         )
     return "\n".join(lines)
 
@@ -226,6 +257,21 @@ def test_the_request_ends_once_and_its_customer_is_told(matrix: list[Cell], inde
     assert len(cell.notifications) == 1, _table([cell])
     assert cell.texts <= 1, _table([cell])
     assert not cell.bad_answers, _table([cell])
+    assert cell.spent is not False, _table([cell])  # the fault met the step: the cell tested something
+    if cell.kind in cell.step.sources:
+        assert cell.sources == {cell.step.sources[cell.kind]}, _table([cell])
+
+
+def test_the_banner_and_the_calls_say_the_stand_in_answered_converse(
+    system: RunningSystem, matrix: list[Cell]
+) -> None:
+    # The same runtime: started with BEDROCK=stand-in, it says so, and the notifier's calls reached it.
+    banner = system.printed()
+    calls = requests.get(f"{system.base_url}/_local/calls", timeout=10).json()["aws"]
+
+    assert "to a local Converse stand-in that" in banner
+    assert "no model runs (BEDROCK=stand-in" in banner
+    assert calls.get(converse.OPERATION, 0) >= sum(1 for cell in matrix if cell.sources == {"model"}) > 0
 
 
 # -- section 5: nothing secret in anything the runtime printed --------------------------------------------

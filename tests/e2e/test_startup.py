@@ -53,6 +53,21 @@ def test_a_port_in_use_is_named_with_a_port_that_is_actually_free() -> None:
         probe.bind(("127.0.0.1", int(suggested.group(1))))  # free: binds
 
 
+def test_an_unknown_bedrock_option_is_named_before_anything_starts() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local"],
+        cwd=PROJECT_DIR,
+        env={**os.environ, "PORT": str(free_port()), "BEDROCK": "claude"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output, _ = process.communicate(timeout=60)
+
+    assert process.returncode == 1
+    assert output.strip() == "BEDROCK=claude is not one of off, stand-in."
+
+
 def _wait_until_healthy(process: subprocess.Popen[str], port: int) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
