@@ -40,6 +40,14 @@ ROOT = Path(__file__).resolve().parent.parent
 REGION = "ap-northeast-2"
 SMS_REGION = "ap-northeast-1"
 TABLE = "partner-confirm-firstcall"
+# The operator console reads a table of its own: the other functions' runs keep adding requests to theirs,
+# and the console's first page must read the same rows in every run.
+CONSOLE_TABLE = "partner-confirm-firstcall-console"
+# The queue the console opens on (status `open`): how many requests wait in each status, made by the real
+# handlers, so every row has its events and, once texted, its link.
+CONSOLE_QUEUE = {"Created": 2, "SMSSent": 6, "Opened": 2}
+# The console's first request asks for a page of this many rows (site/admin/admin.js, PAGE_SIZE).
+CONSOLE_PAGE = 50
 RESERVATION = "R-FIRSTCALL-01"
 LINK_KEY_PARAMETER = "/partner-confirm/firstcall/link-signing-key"
 ORIGIN_KEY_PARAMETER = "/partner-confirm/firstcall/origin-verify-secret"
@@ -189,6 +197,38 @@ dynamodb.put_item(TableName=table, Item={"PK": {"S": "BASELINE#CODE"}, "SK": {"S
 boto3.client("sns", region_name=data["smsRegion"]).publish(
     PhoneNumber=data["phone"], Message="[인증] 인증번호 123456",
     MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}})
+print("FIRSTCALL " + json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu}))
+""",
+    # The console's first page: the waiting requests of each open status (newest first on GSI2), each
+    # row's newest event (read in parallel, as the function does), the rows' links in one batch.
+    "admin": """
+import time
+start, cpu = time.perf_counter(), time.process_time()
+import json, sys
+from concurrent.futures import ThreadPoolExecutor
+import boto3
+data = json.loads(sys.stdin.read())
+boto3.client("ssm").get_parameter(Name=data["originParameter"], WithDecryption=True)
+dynamodb = boto3.client("dynamodb")
+table, rows = data["table"], []
+for status in data["statuses"]:
+    rows += dynamodb.query(TableName=table, IndexName="GSI2", KeyConditionExpression="#s = :s",
+                           ExpressionAttributeNames={"#s": "status"},
+                           ExpressionAttributeValues={":s": {"S": status}},
+                           ScanIndexForward=False, Limit=data["limit"] + 1)["Items"]
+
+
+def last_event(row):
+    return dynamodb.query(TableName=table, KeyConditionExpression="PK = :pk AND begins_with(SK, :e)",
+                          ExpressionAttributeValues={":pk": row["PK"], ":e": {"S": "EVENT#"}},
+                          ScanIndexForward=False, Limit=1)["Items"]
+
+
+with ThreadPoolExecutor(max_workers=min(8, len(rows))) as pool:
+    events = list(pool.map(last_event, rows))
+links = [{"PK": {"S": "TOKEN#" + r["tokenDigest"]["S"]}, "SK": {"S": "METADATA"}}
+         for r in rows if "tokenDigest" in r]
+dynamodb.batch_get_item(RequestItems={table: {"Keys": links, "ConsistentRead": True}})
 print("FIRSTCALL " + json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu}))
 """,
 }
@@ -357,26 +397,57 @@ class Scenario:
             roleArn="arn:aws:iam::123456789012:role/firstcall",
         )
         self._context = _InProcessContext()
+        self._seed_console_queue()
+
+    def _seed_console_queue(self) -> None:
+        """`CONSOLE_QUEUE` in the console's table, through the real handlers: questions handed over
+        (`Created`), partners texted (`SMSSent`), links opened (`Opened`)."""
+        import boto3
+
+        from handlers import intake, partner_response
+        from handlers.settings import reset_settings
+        from handlers.store.schema import create_table_request
+
+        boto3.client("dynamodb").create_table(**create_table_request(CONSOLE_TABLE))
+        os.environ["TABLE_NAME"] = CONSOLE_TABLE
+        reset_settings()
+        try:
+            for n in range(CONSOLE_QUEUE["Created"]):
+                body = self._chat_body(f"{RESERVATION}-CONSOLE-{n}")  # the intake does not look it up
+                intake.handler(event("chat.json", body=body), self._context)
+            for n in range(CONSOLE_QUEUE["SMSSent"] + CONSOLE_QUEUE["Opened"]):
+                _, token = self.texted_request(CONSOLE_TABLE)
+                if n < CONSOLE_QUEUE["Opened"]:
+                    partner_response.handler(event("confirm.json", TOKEN=token), self._context)
+        finally:
+            os.environ["TABLE_NAME"] = TABLE
+            reset_settings()
+
+    def environment(self, function: str) -> dict[str, str]:
+        """What a fresh process of `function` (or its baseline) runs with."""
+        if function == "admin":
+            return {**self._environment, "TABLE_NAME": CONSOLE_TABLE}
+        return self._environment
 
     def _chat_body(self, reservation: str = RESERVATION) -> dict[str, Any]:
         return {"customerPhone": "010-1234-5678", "reservationNumber": reservation, "message": MESSAGE}
 
-    def _fresh_reservation(self) -> str:
+    def _fresh_reservation(self, table: str = TABLE) -> str:
         """A reservation of its own for each request: one question per reservation waits at a time."""
         import boto3
 
         self._reservations = getattr(self, "_reservations", 0) + 1
         number = f"{RESERVATION}-{self._reservations:04d}"
-        boto3.client("dynamodb").put_item(TableName=TABLE, Item=reservation(number))
+        boto3.client("dynamodb").put_item(TableName=table, Item=reservation(number))
         return number
 
-    def texted_request(self) -> tuple[str, str]:
+    def texted_request(self, table: str = TABLE) -> tuple[str, str]:
         """A request whose partner was texted, through the real handlers: (requestId, link token)."""
         from handlers import intake, orchestrator, sms_sender
         from handlers.clients import client
         from handlers.settings import get_settings
 
-        body = self._chat_body(self._fresh_reservation())
+        body = self._chat_body(self._fresh_reservation(table))
         answer = intake.handler(event("chat.json", body=body), self._context)
         request_id = str(json.loads(answer["body"])["requestId"])
         orchestrator.handler({"requestId": request_id}, self._context)
@@ -398,6 +469,13 @@ class Scenario:
         from handlers.models import link_token
         from handlers.store import keys
 
+        if function == "admin":
+            return self._console_event(), {
+                "table": CONSOLE_TABLE,
+                "statuses": list(CONSOLE_QUEUE),
+                "limit": CONSOLE_PAGE,
+                "originParameter": ORIGIN_KEY_PARAMETER,
+            }
         if function == "verify":
             number = self._fresh_reservation()
             body = {"reservationNumber": number, "customerPhone": "010-1234-5678"}
@@ -433,7 +511,17 @@ class Scenario:
         }
         return event("confirm.json", TOKEN=token), data
 
-    def probe(self, emulator: Emulator, code: str, args: list[str], stdin: dict[str, Any]) -> dict[str, Any]:
+    @staticmethod
+    def _console_event() -> dict[str, Any]:
+        """The console's first request once an operator signed in: the `open` queue, a page of rows."""
+        loaded = event("admin.json")  # an operator's access-token claims, as the JWT authorizer hands them
+        loaded["rawQueryString"] = f"limit={CONSOLE_PAGE}"
+        loaded["queryStringParameters"] = {"limit": str(CONSOLE_PAGE)}
+        return loaded
+
+    def probe(
+        self, emulator: Emulator, code: str, args: list[str], stdin: dict[str, Any], function: str
+    ) -> dict[str, Any]:
         before = len(emulator.calls)
         out = subprocess.run(
             [sys.executable, "-c", code, *args],
@@ -442,7 +530,7 @@ class Scenario:
             capture_output=True,
             text=True,
             check=False,
-            env=self._environment,
+            env=self.environment(function),
         )
         lines = [line for line in out.stdout.splitlines() if line.startswith("FIRSTCALL ")]
         if out.returncode or not lines:
@@ -454,6 +542,7 @@ class Scenario:
 
 MESSAGE = "예약 날짜를 다음 주 토요일로 바꿀 수 있을까요?"
 ROUTES = {
+    "admin": "GET /admin/requests",
     "intake": "POST /chat",
     "partner_response": "GET /confirm/{token}",
     "status": "GET /requests/{id}",
@@ -514,9 +603,9 @@ def measure(functions: tuple[str, ...] = tuple(ROUTES), runs: int = 15) -> list[
                 with contextlib.redirect_stdout(io.StringIO()):  # the setup's own log lines
                     event, data = scenario.inputs(function, f"{round_number}-{side}")
                 if side == "handler":
-                    result = scenario.probe(app, _HANDLER_PROBE, [f"handlers.{function}"], event)
+                    result = scenario.probe(app, _HANDLER_PROBE, [f"handlers.{function}"], event, function)
                 else:
-                    result = scenario.probe(app, _BASELINES[function], [], data)
+                    result = scenario.probe(app, _BASELINES[function], [], data, function)
                 if round_number:
                     samples[(function, side)].append(result)
     results = []

@@ -10,7 +10,7 @@ from bench import firstcall
 
 def test_each_baseline_makes_the_same_aws_calls_as_its_function():
     results = firstcall.measure(runs=1)
-    assert {r.function for r in results} == {"intake", "partner_response", "status", "verify"}
+    assert {r.function for r in results} == {"admin", "intake", "partner_response", "status", "verify"}
     for result in results:
         assert result.status in {200, 202}, result
         assert result.calls == result.baseline_calls, result
@@ -42,6 +42,14 @@ def test_each_baseline_makes_the_same_aws_calls_as_its_function():
         "dynamodb.UpdateItem",
         "dynamodb.PutItem",
         "sns.Publish",
+    )
+    # The console's first page: the three waiting statuses (newest first), each row's newest event, the
+    # rows' links in one batch.
+    queue = firstcall.CONSOLE_QUEUE
+    assert by_function["admin"] == (
+        "ssm.GetParameter",
+        *["dynamodb.Query"] * (len(queue) + sum(queue.values())),
+        "dynamodb.BatchGetItem",
     )
     # The status poll and the partner opening a link parse no body: their whole first call, import and
     # answer, stays without pydantic.
