@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import time
 from contextvars import ContextVar
+from datetime import UTC, datetime
 
 
 def now() -> float:
     """Seconds since the epoch."""
     return time.time()
+
+
+def iso_ms(epoch_ms: int) -> str:
+    """An epoch-milliseconds time as the API answers it: ISO 8601 UTC to the millisecond, with `Z`."""
+    return (
+        datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
 
 
 # The running invocation's deadline (monotonic seconds), set by `observability.instrumented`, so code deep

@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from handlers import clock as wall_clock
-from handlers.models.admin import (
+from handlers.clock import iso_ms
+from handlers.models.console import (
     AdminEvent,
     FailureDetail,
     LastEvent,
@@ -32,7 +33,6 @@ from handlers.models.phone import mask
 from handlers.observability import set_correlation_id
 from handlers.store.console import LINK_OUT, ConsoleStore
 from handlers.store.table import Item, link_deadline_ms
-from handlers.usecases.status import iso_ms
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
@@ -138,26 +138,29 @@ def queue(
         _row(item, last.get(str(item["requestId"])), tokens.get(str(item.get("tokenDigest"))), now_ms)
         for item in page
     ]
-    return RequestPage(items=rows, cursor=encode_cursor(page[-1]) if more and page else None)
+    return {"items": rows, "cursor": encode_cursor(page[-1]) if more and page else None}
 
 
 def _row(request: Item, last: Item | None, token: Item | None, now_ms: int) -> RequestRow:
     created = int(request.get("createdAt", 0))
     answer = request.get("partnerResponse")
-    return RequestRow(
-        requestId=str(request["requestId"]),
-        status=str(request.get("status", "")),
-        createdAt=iso_ms(created),
-        ageSeconds=max(0, (now_ms - created) // 1000),
-        partnerDeadline=iso_ms(link_deadline_ms(token)) if token is not None else None,
-        partnerId=request.get("partnerId"),
-        partnerName=request.get("partnerName"),
-        intent=str(request.get("intent", "")),
-        reservationNumber=str(request.get("reservationNumber", "")),
-        lastEvent=LastEvent(type=str(last["eventType"]), at=iso_ms(int(last["at"]))) if last else None,
-        answeredBy=answer.get("by") if isinstance(answer, dict) else None,
-        closedBy=request.get("closedBy"),
+    last_event: LastEvent | None = (
+        {"type": str(last["eventType"]), "at": iso_ms(int(last["at"]))} if last else None
     )
+    return {
+        "requestId": str(request["requestId"]),
+        "status": str(request.get("status", "")),
+        "createdAt": iso_ms(created),
+        "ageSeconds": max(0, (now_ms - created) // 1000),
+        "partnerDeadline": iso_ms(link_deadline_ms(token)) if token is not None else None,
+        "partnerId": request.get("partnerId"),
+        "partnerName": request.get("partnerName"),
+        "intent": str(request.get("intent", "")),
+        "reservationNumber": str(request.get("reservationNumber", "")),
+        "lastEvent": last_event,
+        "answeredBy": answer.get("by") if isinstance(answer, dict) else None,
+        "closedBy": request.get("closedBy"),
+    }
 
 
 # -- one request ----------------------------------------------------------------------------------------
@@ -180,26 +183,22 @@ def detail(
     customer_phone = request.get("customerPhone")
     answer = request.get("partnerResponse")
     notification = request.get("notification")
-    return RequestDetail(
-        **row.model_dump(),
-        intentSource=request.get("intentSource"),
-        customerQuery=str(request.get("query", "")),
-        customerPhone=mask(str(customer_phone)) if customer_phone else None,
-        partnerPhone=mask(str(partner_phone)) if partner_phone else None,
-        reservationDate=request.get("reservationDate"),
-        serviceType=request.get("serviceType"),
-        answer=_answer(answer, request.get("respondedAt")) if isinstance(answer, dict) else None,
-        events=[AdminEvent(type=str(e["eventType"]), at=iso_ms(int(e["at"])), **_details(e)) for e in events],
-        smsAttempts=_sms_attempts(request, events),
-        notification=_notification(notification) if isinstance(notification, dict) else None,
-        failure=_failure(request),
-        actions=[
-            OperatorActionView(type=str(e["eventType"]), at=iso_ms(int(e["at"])), **_details(e))
-            for e in events
-            if e.get("eventType") in _ACTIONS
-        ],
-        allowedActions=allowed_actions(request, token, now_ms),
-    )
+    return {
+        **row,
+        "intentSource": request.get("intentSource"),
+        "customerQuery": str(request.get("query", "")),
+        "customerPhone": mask(str(customer_phone)) if customer_phone else None,
+        "partnerPhone": mask(str(partner_phone)) if partner_phone else None,
+        "reservationDate": request.get("reservationDate"),
+        "serviceType": request.get("serviceType"),
+        "answer": _answer(answer, request.get("respondedAt")) if isinstance(answer, dict) else None,
+        "events": [_event(e) for e in events],
+        "smsAttempts": _sms_attempts(request, events),
+        "notification": _notification(notification) if isinstance(notification, dict) else None,
+        "failure": _failure(request),
+        "actions": [_action(e) for e in events if e.get("eventType") in _ACTIONS],
+        "allowedActions": allowed_actions(request, token, now_ms),
+    }
 
 
 def allowed_actions(request: Item, token: Item | None, now_ms: int) -> list[str]:
@@ -224,24 +223,40 @@ def _details(event: Item) -> dict[str, Any]:
     return {k: v for k, v in details.items() if k not in ("type", "at") and v is not None}
 
 
+def _event(event: Item) -> AdminEvent:
+    return {"type": str(event["eventType"]), "at": iso_ms(int(event["at"])), **_details(event)}
+
+
+def _action(event: Item) -> OperatorActionView:
+    """An action's event: who did it and the note (null without one) come first, as the console reads them."""
+    details = _details(event)
+    return {
+        "type": str(event["eventType"]),
+        "at": iso_ms(int(event["at"])),
+        "by": str(details.pop("by")),
+        "note": details.pop("note", None),
+        **details,
+    }
+
+
 def _answer(answer: Mapping[str, Any], responded_at: Any) -> PartnerAnswerView:
-    return PartnerAnswerView(
-        response=str(answer.get("response", "")),
-        alternativeTime=answer.get("alternativeTime"),
-        note=answer.get("note"),
-        at=iso_ms(int(responded_at)) if isinstance(responded_at, int) else None,
-        by=answer.get("by"),
-    )
+    return {
+        "response": str(answer.get("response", "")),
+        "alternativeTime": answer.get("alternativeTime"),
+        "note": answer.get("note"),
+        "at": iso_ms(int(responded_at)) if isinstance(responded_at, int) else None,
+        "by": answer.get("by"),
+    }
 
 
 def _notification(notification: Mapping[str, Any]) -> NotificationDetail:
     at = notification.get("at")
-    return NotificationDetail(
-        message=str(notification.get("message", "")),
-        source=str(notification.get("source", "")),
-        at=iso_ms(int(at)) if isinstance(at, int) else None,
-        by=notification.get("by"),
-    )
+    return {
+        "message": str(notification.get("message", "")),
+        "source": str(notification.get("source", "")),
+        "at": iso_ms(int(at)) if isinstance(at, int) else None,
+        "by": notification.get("by"),
+    }
 
 
 def _failure(request: Item) -> FailureDetail | None:
@@ -249,9 +264,11 @@ def _failure(request: Item) -> FailureDetail | None:
     if not isinstance(failure, dict) and request.get("status") != Status.FAILED.value:
         return None
     failure = failure if isinstance(failure, dict) else {}
-    return FailureDetail(
-        error=failure.get("error"), cause=failure.get("cause"), reason=request.get("failureReason")
-    )
+    return {
+        "error": failure.get("error"),
+        "cause": failure.get("cause"),
+        "reason": request.get("failureReason"),
+    }
 
 
 def _sms_attempts(request: Item, events: list[Item]) -> list[SmsAttempt]:
@@ -263,13 +280,14 @@ def _sms_attempts(request: Item, events: list[Item]) -> list[SmsAttempt]:
     for event in events:
         kind, details = event.get("eventType"), event.get("details") or {}
         if kind == Status.SMS_SENT.value:
-            outcome = "uncertain" if details.get("uncertain") else "sent"
-            attempts.append(SmsAttempt(at=iso_ms(int(event["at"])), to=to, kind="link", outcome=outcome))
+            attempt = ("link", "uncertain" if details.get("uncertain") else "sent")
         elif kind == OperatorAction.LINK_RESENT.value:
-            outcome = str(details.get("outcome", "sent"))
-            attempts.append(SmsAttempt(at=iso_ms(int(event["at"])), to=to, kind="resend", outcome=outcome))
+            attempt = ("resend", str(details.get("outcome", "sent")))
         elif kind == Status.FAILED.value and refused:
-            attempts.append(SmsAttempt(at=iso_ms(int(event["at"])), to=to, kind="link", outcome="failed"))
+            attempt = ("link", "failed")
+        else:
+            continue
+        attempts.append({"at": iso_ms(int(event["at"])), "to": to, "kind": attempt[0], "outcome": attempt[1]})
     return attempts
 
 
@@ -316,22 +334,22 @@ def partners(days: int, *, store: ConsoleStore, clock: Callable[[], float] | Non
                 record["timedOut"] += 1
             elif status in ANSWERABLE:
                 record["open"] += 1
-    items = [
-        PartnerRecord(
-            partnerId=partner,
-            partnerName=r["name"],
-            requests=r["requests"],
-            answered=r["answered"],
-            answeredByOperator=r["byOperator"],
-            timedOut=r["timedOut"],
-            open=r["open"],
-            answerRate=round(r["answered"] / (r["answered"] + r["timedOut"]), 4)
+    items: list[PartnerRecord] = [
+        {
+            "partnerId": partner,
+            "partnerName": r["name"],
+            "requests": r["requests"],
+            "answered": r["answered"],
+            "answeredByOperator": r["byOperator"],
+            "timedOut": r["timedOut"],
+            "open": r["open"],
+            "answerRate": round(r["answered"] / (r["answered"] + r["timedOut"]), 4)
             if r["answered"] + r["timedOut"]
             else None,
-            medianAnswerSeconds=round(statistics.median(r["seconds"]), 1) if r["seconds"] else None,
-            lastAnswerAt=iso_ms(r["last"]) if r["last"] else None,
-        )
+            "medianAnswerSeconds": round(statistics.median(r["seconds"]), 1) if r["seconds"] else None,
+            "lastAnswerAt": iso_ms(r["last"]) if r["last"] else None,
+        }
         for partner, r in tally.items()
     ]
-    items.sort(key=lambda p: (-p.requests, p.partnerId))
-    return PartnersPage(days=days, since=iso_ms(since_ms), items=items)
+    items.sort(key=lambda p: (-p["requests"], p["partnerId"]))
+    return {"days": days, "since": iso_ms(since_ms), "items": items}

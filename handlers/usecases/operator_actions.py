@@ -12,6 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers import clock as wall_clock
 from handlers.adapters.sms import SmsSender
+from handlers.clock import iso_ms
 from handlers.models import link_token
 from handlers.models.admin import (
     MAX_OPERATOR_NOTE_CHARS,
@@ -49,7 +50,6 @@ from handlers.store.table import Item, link_deadline_ms
 from handlers.usecases.console import REQUEST_ID
 from handlers.usecases.limits import spend_budget
 from handlers.usecases.partner import Completer, check_alternative_time, deliver_answer
-from handlers.usecases.status import iso_ms
 
 # A second resend this soon after one that went out is taken for a double click: nothing is texted.
 RESEND_REPEAT_MS = 60_000

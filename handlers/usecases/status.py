@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, cast
 
+from handlers.clock import iso_ms
 from handlers.models.api import optional_text
 from handlers.models.domain import REQUEST_ID, OperatorAction, Status, reply_deadline_ms
 from handlers.models.errors import RequestNotFoundError
@@ -15,12 +15,6 @@ from handlers.store.table import Store
 # Event details a customer may see; anything else stays in the table for operators.
 _PUBLIC_DETAILS = ("intent", "intentSource", "response", "alternativeTime", "reason", "channel", "choice")
 _OPERATOR_ONLY = frozenset(action.value for action in OperatorAction)
-
-
-def iso_ms(epoch_ms: int) -> str:
-    return (
-        datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    )
 
 
 def view(request_id: str, *, store: Store, reply_window_hours: int = 24) -> RequestView:

@@ -235,7 +235,7 @@ def test_a_request_that_moves_on_between_the_queries_is_one_row_in_its_later_sta
     store.newest = newest_then_texted  # type: ignore[method-assign]
     page = console_usecases.queue(console_usecases.parse_statuses(None), 25, None, store=store)
 
-    assert [(row.requestId, row.status) for row in page.items] == [(request_id, "SMSSent")]
+    assert [(row["requestId"], row["status"]) for row in page["items"]] == [(request_id, "SMSSent")]
 
 
 def test_the_queue_filters_by_status_and_lists_of_statuses(console, flow, context):
@@ -352,6 +352,14 @@ def test_the_detail_keeps_the_workflows_error_and_cause_of_a_failure(console, fl
 def test_the_detail_of_an_unknown_request_is_404(console, aws):
     assert console.detail("00000000-0000-4000-8000-000000000000")[0] == 404
     assert console.detail("not-an-id")[0] == 404
+
+
+def test_an_action_the_console_does_not_have_is_404(console, flow):
+    request_id, _ = flow.texted()
+
+    status, body = console.act(request_id, "delete", {"note": NOTE})
+
+    assert (status, body["error"]) == (404, "NOT_FOUND")
 
 
 # -- partners ---------------------------------------------------------------------------------------------
