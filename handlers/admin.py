@@ -1,7 +1,9 @@
 """The operator console's API (issue 13): `/admin/*`, behind the JWT authorizer, for the `operators` group.
 
 Every route first reads the signed-in operator (`api.operator`: 401 without verified claims, 403 outside
-the group), then calls one use case.
+the group), then calls one use case. The reads are here; the four actions, `POST
+/admin/requests/{requestId}/<action>`, are in `handlers/admin_actions.py`, imported by the first one the
+function serves.
 """
 
 from __future__ import annotations
@@ -9,14 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from handlers import api, wiring
-from handlers.adapters.workflow import Workflow
-from handlers.clients import client
-from handlers.models.admin import AnswerBody, CloseBody, ResendLinkBody, RevealBody
 from handlers.models.errors import SmsDeliveryError
 from handlers.observability import instrumented, logger
-from handlers.resolver import APIGatewayHttpResolver, Response
+from handlers.resolver import APIGatewayHttpResolver, NotFoundError, Response
 from handlers.settings import get_settings
-from handlers.usecases import console, operator_actions
+from handlers.usecases import console
 
 # Operators' answers carry phones and customers' words: never cached, never leaked through a Referer.
 PRIVATE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
@@ -57,63 +56,17 @@ def _app() -> APIGatewayHttpResolver:
         days = console.parse_days(query("days"))
         return api.json_response(200, console.partners(days, store=wiring.console_store(get_settings())))
 
-    @app.post("/admin/requests/<requestId>/resend-link")
-    def resend_link(requestId: str) -> Response:
-        who = api.operator(app)
-        body = api.parse_body(app, ResendLinkBody)
-        settings = get_settings()
-        done = operator_actions.resend_link(
-            requestId,
-            by=who.username,
-            note=body.note,
-            store=wiring.console_store(settings),
-            sms=wiring.sms(settings),
-            channel=settings.sms_mode.value,
-            signing_key=wiring.signing_key(settings),
-            link_base_url=settings.require("link_base_url"),
-            brand_name=settings.brand_name,
-            guards=wiring.guards(settings),
-            sms_daily_budget_parts=settings.sms_daily_budget_parts,
-        )
-        return api.json_response(200, done)
+    @app.post("/admin/requests/<requestId>/<action>")
+    def act(requestId: str, action: str) -> Response:
+        # Imported on the first action: the queue, the console's first call, loads no body model (no
+        # pydantic) and none of the actions' use cases (`make bench`, first call).
+        from handlers.admin_actions import ACTIONS
 
-    @app.post("/admin/requests/<requestId>/answer")
-    def answer(requestId: str) -> Response:
-        who = api.operator(app)
-        body = api.parse_body(app, AnswerBody)
-        settings = get_settings()
-        done = operator_actions.answer_for_partner(
-            requestId,
-            body,
-            by=who.username,
-            store=wiring.console_store(settings),
-            workflow=Workflow(client("stepfunctions", settings)),
-        )
-        return api.json_response(200, done)
-
-    @app.post("/admin/requests/<requestId>/close")
-    def close(requestId: str) -> Response:
-        who = api.operator(app)
-        body = api.parse_body(app, CloseBody)
-        settings = get_settings()
-        done = operator_actions.close_request(
-            requestId,
-            body.note,
-            by=who.username,
-            store=wiring.console_store(settings),
-            workflow=Workflow(client("stepfunctions", settings)),
-            state_machine_arn=settings.require("state_machine_arn"),
-        )
-        return api.json_response(200, done)
-
-    @app.post("/admin/requests/<requestId>/reveal")
-    def reveal(requestId: str) -> Response:
-        who = api.operator(app)
-        body = api.parse_body(app, RevealBody)
-        done = operator_actions.reveal_phone(
-            requestId, body.who, body.note, by=who.username, store=wiring.console_store(get_settings())
-        )
-        return api.json_response(200, done)
+        run = ACTIONS.get(action)
+        if run is None:
+            raise NotFoundError(action)  # as a route that does not exist
+        who = api.operator(app)  # before the body is read: 401 or 403 whatever it holds
+        return api.json_response(200, run(app, requestId, who.username, get_settings()))
 
     return app
 
