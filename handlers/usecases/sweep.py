@@ -76,10 +76,15 @@ def sweep(
             else:
                 left_alone += 1
     told: list[str] = []
+    # A request that ended less than a margin ago may still have its workflow's notification step to come
+    # (a workflow that started late, after retries): only one that has stayed untold that long is stuck.
+    ended_before_ms = int(clock() * 1000) - margin_seconds * 1000
     for status in ENDED_STATUSES:
         for request in store.untold_requests(status, cutoff_ms - UNTOLD_LOOKBACK_MS, cutoff_ms):
             if remaining_ms() < RESERVE_MS:
                 return {"ended": ended, "told": told, "leftAlone": left_alone, "complete": False}
+            if int(request.get("updatedAt", 0)) > ended_before_ms:
+                continue
             if _tell(store, request, clock, support_phone):
                 told.append(str(request["requestId"]))
                 _text(text_customer, str(request["requestId"]))

@@ -206,6 +206,22 @@ def test_an_ended_request_nobody_told_gets_the_built_in_message(
     assert _sweep(context)["told"] == []  # told once
 
 
+def test_a_request_that_ended_late_keeps_a_margin_for_its_own_message(
+    flow: Any, context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its workflow started late (retries): it ended after wait + margin from its creation, and its
+    # notification step is still to come. The sweeper waits a margin from the end before telling.
+    from handlers import failure
+
+    request_id, _ = flow.texted()
+    monkeypatch.setattr(clock, "now", lambda: time.time() + LATER)
+    failure.handler({"requestId": request_id, "error": {"Error": "Boom"}}, context)
+
+    assert _sweep(context)["told"] == []
+    monkeypatch.setattr(clock, "now", lambda: time.time() + LATER + MARGIN + 1)
+    assert _sweep(context)["told"] == [request_id]
+
+
 def test_an_ended_request_with_its_message_is_left_alone(
     flow: Any, context: Any, load_event: Any, later: Any
 ) -> None:
