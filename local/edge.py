@@ -46,6 +46,7 @@ class RateRule:
     clock: Callable[[], float] = time.monotonic
     _seen: dict[str, deque[float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _pruned: float = 0.0
 
     def check(self, address: str) -> Blocked | None:
         """Count this request and answer the block response once the address is over its limit.
@@ -60,6 +61,12 @@ class RateRule:
                 seen.popleft()
             seen.append(now)
             over = len(seen) > self.limit
+            if now - self._pruned >= self.window:
+                # Once a window, forget the addresses quiet for a whole one: a runtime left up for days
+                # meets every address once and would keep each for good.
+                self._pruned = now
+                for quiet in [a for a, hits in self._seen.items() if hits[-1] <= now - self.window]:
+                    del self._seen[quiet]
         return self.block if over else None
 
 
