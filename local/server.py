@@ -573,7 +573,11 @@ class LocalSystem:
         if not self.ready or self.deployment is None:
             return _json({"status": "starting"}, status=503)
         if path == "/sms":
-            return _json(self.sms_messages())
+            # `?since=N` skips the N oldest (the list only grows at its end): a poller fetches what is new.
+            since = request.args.get("since", "0")
+            if not since.isdigit():
+                return _json({"error": "since must be a count of texts already read"}, status=400)
+            return _json(self.sms_messages()[int(since) :])
         if path == "/outbox":
             partners = {
                 str(row["partnerPhone"]): str(row["partnerName"])

@@ -230,6 +230,18 @@ def test_the_outbox_names_the_partner_a_text_went_to(
     assert f"{reservation['partnerName']} · 010-" in page.text
 
 
+def test_the_sms_list_leaves_out_the_texts_a_poller_already_read(
+    client: LocalClient, timed_out: tuple[str, str, dict[str, Any]]
+) -> None:
+    every = client.sms()
+
+    newer = client.http.get(f"{client.base_url}/_local/sms?since={len(every) - 1}", timeout=30)
+    refused = client.http.get(f"{client.base_url}/_local/sms?since=-1", timeout=30)
+
+    assert newer.json()[:1] == every[-1:]  # and then any text sent in between, none read before
+    assert refused.status_code == 400
+
+
 def test_a_browser_on_localhost_is_sent_to_the_origin_the_pages_name(client: LocalClient) -> None:
     port = client.base_url.rsplit(":", 1)[1]
 
