@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     faults.install(system.faults)  # before any function makes a client
     serving = threading.Thread(target=server.serve_forever, name="local-server", daemon=True)
     serving.start()
+    threading.Thread(target=system.keep_up, name="local-upkeep", daemon=True).start()
 
     runner = None
     schedules = None

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -58,7 +59,7 @@ class LocalSystem:
     moto is not thread-safe (its conditional writes are not atomic across threads), so every request
     into it runs under one lock. Lambda handlers run outside that lock: they call back into the
     emulator over HTTP on this same port. The lock is also what makes `local.emulator`'s repairs
-    (no table copies per transaction, weak model tracking) safe.
+    (no table copies per transaction, no model tracking) safe.
     """
 
     def __init__(self, moto_app: WsgiApp) -> None:
@@ -228,6 +229,14 @@ class LocalSystem:
         return keys
 
     # -- the emulator -----------------------------------------------------------------------------
+
+    def keep_up(self) -> None:
+        """Run the emulator's periodic repairs even while no request comes (a demo between visitors): ended
+        executions compacted, freed memory given back, expired items removed. Runs for the process's life."""
+        while True:
+            time.sleep(emulator.COMPACT_EVERY_SECONDS)
+            with self._moto_lock:
+                emulator.after_call()
 
     def _moto(self, request: Request) -> Response:
         data = request.get_data(cache=True)

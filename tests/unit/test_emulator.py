@@ -123,11 +123,32 @@ def test_a_committed_transaction_writes_every_item(table: Any, repaired: None) -
     assert table.scan(TableName="t", Select="COUNT")["Count"] == SEEDED + 2
 
 
-def test_tracking_still_lists_live_models(table: Any, repaired: None) -> None:
+def test_models_are_not_tracked_and_are_still_listed_live(table: Any, repaired: None) -> None:
     emulator.after_call()
 
-    assert isinstance(Item.instances_tracked, emulator.WeakTracking)  # type: ignore[attr-defined]
-    assert len(list(Item.instances_tracked)) >= SEEDED  # type: ignore[attr-defined]
+    assert isinstance(Item.instances_tracked, emulator.LiveInstances)  # type: ignore[attr-defined]
+    assert len(Item.instances_tracked) >= SEEDED  # type: ignore[attr-defined]
+    assert all(type(item) is Item for item in Item.instances_tracked)  # type: ignore[attr-defined]
+    assert vars(Item.instances_tracked) == {"_model": Item}  # type: ignore[attr-defined]  # holds no instance
+
+
+def test_a_text_is_kept_once_and_the_outbox_still_reads_it(
+    repaired: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        boto3.client("sns", region_name="ap-northeast-2").publish(
+            PhoneNumber="+821012345678", Message="안녕하세요"
+        )
+        backend = sns_backends[DEFAULT_ACCOUNT_ID]["ap-northeast-2"]
+
+        assert emulator.drop_sms_models() == 1
+        assert not backend.sms_message_objects
+        assert list(backend.sms_messages.values()) == [("+821012345678", "안녕하세요")]
 
 
 QUERIES: list[dict[str, Any]] = [
@@ -462,3 +483,67 @@ def test_items_share_their_attribute_names_and_short_values(table: Any, repaired
 
 def _keys(stored: Any, *names: str) -> list[Any]:
     return [next(key for key in stored.items if key.value == name) for name in names]
+
+
+def test_equal_values_of_written_items_become_one_object_and_updates_stay_their_own(
+    table: Any, repaired: None
+) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    message = "안녕하세요. " * 20  # a long value stays the item's own
+    for name in ("first", "second"):
+        table.put_item(
+            TableName="t",
+            Item={
+                "PK": {"S": name},
+                "SK": {"S": "A"},
+                "status": {"S": "Responded"},
+                "count": {"N": "1"},
+                "tags": {"SS": ["a"]},
+                "reply": {"M": {"response": {"S": "accept"}, "at": {"L": [{"BOOL": True}]}}},
+                "note": {"S": message},
+            },
+        )
+
+    assert emulator.share_equal_values() >= 2
+    assert emulator.share_equal_values() == 0  # nothing written since
+
+    stored = dynamodb_backends[DEFAULT_ACCOUNT_ID]["ap-northeast-2"].tables["t"]
+    first, second = (next(iter(stored.items[key].values())) for key in _keys(stored, "first", "second"))
+    for name in ("status", "count"):
+        assert first.attrs[name] is second.attrs[name]
+    assert first.attrs["reply"] is not second.attrs["reply"]  # the map is each item's own...
+    assert (
+        first.attrs["reply"].value["response"] is second.attrs["reply"].value["response"]
+    )  # ...its members not
+    assert first.attrs["reply"].value["at"].value[0] is second.attrs["reply"].value["at"].value[0]
+    assert first.attrs["note"] is not second.attrs["note"]
+    assert first.attrs["tags"] is not second.attrs["tags"]  # sets change in place: never shared
+    assert first.attrs["PK"] is first.hash_key
+
+    # Changing one item, however the expression does it, leaves the other as it was.
+    first_key = {"PK": {"S": "first"}, "SK": {"S": "A"}}
+    table.update_item(
+        TableName="t",
+        Key=first_key,
+        UpdateExpression="SET #s = :s, reply.#r = :r ADD #c :one, tags :b",
+        ExpressionAttributeNames={"#s": "status", "#c": "count", "#r": "response"},
+        ExpressionAttributeValues={
+            ":s": {"S": "Closed"},
+            ":r": {"S": "reject"},
+            ":one": {"N": "1"},
+            ":b": {"SS": ["b"]},
+        },
+    )
+    second_item = table.get_item(TableName="t", Key={"PK": {"S": "second"}, "SK": {"S": "A"}})["Item"]
+    assert (second_item["status"], second_item["count"], second_item["tags"]) == (
+        {"S": "Responded"},
+        {"N": "1"},
+        {"SS": ["a"]},
+    )
+    assert second_item["reply"]["M"]["response"] == {"S": "accept"}
+    first_item = table.get_item(TableName="t", Key=first_key)["Item"]
+    assert (first_item["status"], first_item["count"]) == ({"S": "Closed"}, {"N": "2"})
+    assert sorted(first_item["tags"]["SS"]) == ["a", "b"]
+    assert first_item["reply"]["M"]["response"] == {"S": "reject"}
