@@ -5,10 +5,10 @@ it kept every ended Step Functions execution whole (its interpreter environment,
 its threads): about 105 KB per flow in all, 52.5 MB per 500. With ended executions compacted (repair 5), what
 remains is mostly the data the emulator keeps by design (each flow's table items, an execution's description
 and compressed history): 6-7 MB per 100 flows measured by `make soak`, about 33 MB per 500, and since the
-heap is trimmed and the items share their strings and values (repairs 7 to 9) about 15 MB per 500, within
-its 20 MB target. This test holds the line at 60 MB per 500 flows (120 KB per flow, more than 100 times less than
-the table leak): neither leak can come back unseen, and one 100-flow sample's noise does not fail the suite.
-It makes no timing assertion (the medians are printed only).
+heap is trimmed and the items share their strings and values (repairs 7 to 9) about 15 MB per 500,
+within its 20 MB target. This test holds the line at 60 MB per 500 flows (120 KB per flow, more than 100
+times less than the table leak): neither leak can come back unseen, and one 100-flow sample's noise does
+not fail the suite. It makes no timing assertion (the medians are printed only).
 """
 
 from __future__ import annotations
