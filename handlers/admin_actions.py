@@ -35,13 +35,7 @@ def resend_link(app: APIGatewayHttpResolver, request_id: str, by: str, settings:
         by=by,
         note=body.note,
         store=wiring.console_store(settings),
-        sms=wiring.sms(settings),
-        channel=settings.sms_mode.value,
-        signing_key=wiring.signing_key(settings),
-        link_base_url=settings.require("link_base_url"),
-        brand_name=settings.brand_name,
-        guards=wiring.guards(settings),
-        sms_daily_budget_parts=settings.sms_daily_budget_parts,
+        **wiring.link_texting(settings),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 from collections.abc import Callable
+from typing import TypedDict
 
 from handlers import clock
 from handlers.adapters.secrets import Secrets
@@ -55,6 +56,30 @@ def sms(settings: Settings) -> SmsSender:
     if settings.sms_mode is SmsMode.LOG:
         return LogSms(logger())
     return SnsSms(client("sns", settings, region=settings.sms_region))
+
+
+class LinkTexting(TypedDict):
+    """What texting a partner a signed link takes, shared by the workflow's send and an operator's resend."""
+
+    sms: SmsSender
+    channel: str
+    signing_key: bytes
+    link_base_url: str
+    brand_name: str | None
+    guards: Guards
+    sms_daily_budget_parts: int
+
+
+def link_texting(settings: Settings) -> LinkTexting:
+    return LinkTexting(
+        sms=sms(settings),
+        channel=settings.sms_mode.value,
+        signing_key=signing_key(settings),
+        link_base_url=settings.require("link_base_url"),
+        brand_name=settings.brand_name,
+        guards=guards(settings),
+        sms_daily_budget_parts=settings.sms_daily_budget_parts,
+    )
 
 
 def origin_secrets(settings: Settings) -> tuple[bytes, ...]:
