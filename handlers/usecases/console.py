@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 import statistics
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -26,7 +25,7 @@ from handlers.models.console import (
     RequestRow,
     SmsAttempt,
 )
-from handlers.models.domain import ANSWERABLE, LIFECYCLE_ORDER, OperatorAction, Status
+from handlers.models.domain import ANSWERABLE, LIFECYCLE_ORDER, REQUEST_ID, OperatorAction, Status
 from handlers.models.errors import InvalidInputError, RequestNotFoundError
 from handlers.models.messages import FIELD_MESSAGES
 from handlers.models.phone import mask
@@ -40,8 +39,6 @@ OPEN_ALIAS = "open"
 PARTNER_PERIODS = (7, 30)
 DAY_MS = 86_400_000
 _ACTIONS = frozenset(action.value for action in OperatorAction)
-# Request ids are the lowercase UUIDs intake issues: anything else costs no read.
-REQUEST_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 # -- query parameters -------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from handlers.models.admin import (
     ResendLinkDone,
     Who,
 )
-from handlers.models.domain import ANSWERABLE, NotificationSource, OperatorAction, Status
+from handlers.models.domain import ANSWERABLE, REQUEST_ID, NotificationSource, OperatorAction, Status
 from handlers.models.errors import (
     AlreadyEndedError,
     InvalidInputError,
@@ -47,7 +47,6 @@ from handlers.observability import count, logger, set_correlation_id
 from handlers.store.console import LINK_OUT, ConsoleStore
 from handlers.store.guards import Guards
 from handlers.store.table import Item, link_deadline_ms
-from handlers.usecases.console import REQUEST_ID
 from handlers.usecases.limits import spend_budget
 from handlers.usecases.partner import Completer, check_alternative_time, deliver_answer
 
