@@ -5,7 +5,7 @@ No timing is asserted here (that is `make bench`'s job); this only keeps the bas
 
 from __future__ import annotations
 
-from bench import firstcall
+from bench import coldstart, firstcall
 
 
 def test_each_baseline_makes_the_same_aws_calls_as_its_function():
@@ -55,3 +55,8 @@ def test_each_baseline_makes_the_same_aws_calls_as_its_function():
     # call, import and answer, stays without pydantic.
     loaded = {r.function: r.pydantic for r in results}
     assert (loaded["status"], loaded["partner_response"], loaded["admin"]) == (False, False, False)
+
+
+def test_the_cold_import_probe_reports_the_imported_program_s_own_memory():
+    # `ru_maxrss` survives exec, so it reported this (larger) process's resident set for every import.
+    assert coldstart._probe("json")["kib"] < coldstart._probe("boto3")["kib"]
